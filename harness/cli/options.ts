@@ -1,0 +1,25 @@
+// Parsers for CLI option values: each quotes the bad value and says what is expected.
+import { InputError } from '../errors.js';
+
+export function parseIntegerOption(name: string, constraint: string): (value: string) => number {
+  return (value: string) => {
+    const number = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(number)) {
+      throw new InputError(`Expected \`${name}\` to be ${constraint}, got \`${value}\` (string).`);
+    }
+    return number;
+  };
+}
+
+/** Commander collector for repeatable options (`--flag a=1 --flag b=2`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Splits `3.4,3.6` and repeated values into one list. */
+export function splitList(values: readonly string[] | undefined): string[] {
+  return (values ?? [])
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,65 @@
+// `etcd-chaos setup`: provisions etcd binaries for the requested versions and the Toxiproxy server, with progress.
+import type { Command } from 'commander';
+import { resolveEtcd } from '../binaries/resolve-etcd.js';
+import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
+import type { ProgressListener } from '../binaries/types.js';
+import { SUPPORTED_LINES } from '../versions/catalog.js';
+import { resolveVersion } from '../versions/version.js';
+import type { GlobalOptions } from './global-options.js';
+import { collect, splitList } from './options.js';
+import { runWithProgress } from './progress.js';
+
+interface SetupOptions {
+  versions?: string[];
+  releaseMirror?: string;
+  offline?: boolean;
+}
+
+export function registerSetup(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('setup')
+    .description(
+      'provision etcd (etcd, etcdctl, etcdutl) for each version and the Toxiproxy server, cached under the user cache dir',
+    )
+    .option(
+      '--versions <list>',
+      'versions or lines to provision, comma-separated or repeated (default: newest of every supported line)',
+      collect,
+    )
+    .option(
+      '--release-mirror <url>',
+      'base URL laid out like https://github.com/etcd-io/etcd/releases/download',
+    )
+    .option('--offline', 'do not try release downloads; build or use Debian packages only')
+    .action(async (options: SetupOptions) => {
+      const requested = splitList(options.versions);
+      const versions = (requested.length > 0 ? requested : [...SUPPORTED_LINES]).map((value) =>
+        resolveVersion(value),
+      );
+      const { signal } = globals();
+      await runWithProgress(
+        [
+          ...versions.map((version) => ({
+            title: `etcd ${version}`,
+            run: async (report: ProgressListener, abort: AbortSignal | undefined) => {
+              const binaries = await resolveEtcd(version, {
+                onProgress: report,
+                releaseMirror: options.releaseMirror,
+                offline: options.offline,
+                signal: abort,
+              });
+              return `${binaries.source} → ${binaries.etcd.replace(/\/etcd$/, '')}`;
+            },
+          })),
+          {
+            title: 'toxiproxy-server',
+            run: async (report: ProgressListener, abort: AbortSignal | undefined) => {
+              const binary = await resolveToxiproxy({ onProgress: report, signal: abort });
+              return `${binary.version} (${binary.source}) → ${binary.path}`;
+            },
+          },
+        ],
+        { signal },
+      );
+    });
+}

@@ -1,0 +1,92 @@
+// `etcd-chaos up`: starts a cluster, prints how to reach it, and keeps it up until SIGINT/SIGTERM.
+import type { Command } from 'commander';
+import type { StartedProcessCluster } from '../cluster/process/process-cluster.js';
+import { Session } from '../session.js';
+import { addClusterOptions, type ClusterOptions, specFromOptions } from './cluster-options.js';
+import type { GlobalOptions } from './global-options.js';
+import { printJsonLine } from './output.js';
+import { lineProgress } from './progress.js';
+
+interface UpOptions extends ClusterOptions {
+  json?: boolean;
+}
+
+export function registerUp(program: Command, globals: () => GlobalOptions): void {
+  addClusterOptions(
+    program
+      .command('up')
+      .description(
+        'start a cluster behind Toxiproxy and keep it up until Ctrl-C / SIGTERM (then tear it down)',
+      ),
+  )
+    .option(
+      '--json',
+      'when ready, print exactly one JSON line (endpoints, proxies, version, pids, etcdctl) on stdout',
+    )
+    .action(async (options: UpOptions) => {
+      const spec = specFromOptions(options); // validates before anything starts
+      const { signal } = globals();
+      const onProgress = lineProgress();
+      await using session = await Session.open({ onProgress });
+      const cluster = await spec.start({ session, onProgress, signal });
+      if (options.json) printJsonLine(describeCluster(cluster));
+      else printHuman(cluster);
+      // Members and Toxiproxy are detached and unref'd: without a timer the event loop would drain and exit here.
+      const keepAlive = setInterval(() => {}, 60_000);
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      clearInterval(keepAlive);
+      process.stderr.write('[etcd-chaos] tearing down\n');
+    });
+}
+
+export function describeCluster(cluster: StartedProcessCluster) {
+  const tls = cluster.clientTls();
+  return {
+    runId: cluster.runId,
+    cluster: cluster.name,
+    version: cluster.version.toString(),
+    network: cluster.network,
+    tls: tls ? { ca: tls.caFile, cert: tls.certFile, key: tls.keyFile } : null,
+    endpoints: cluster.endpoints(),
+    members: cluster.members.map((member) => ({
+      name: member.name,
+      endpoint: member.urls.client,
+      clientDirect: member.urls.clientDirect,
+      peer: member.urls.peer,
+      metrics: member.urls.metrics,
+      pid: member.pid,
+      dataDir: member.dataDir,
+      log: member.logPath,
+      namespace: member.namespace ?? null,
+    })),
+    proxies: Object.fromEntries(cluster.members.map((member) => [member.name, member.proxies])),
+    pids: {
+      ...Object.fromEntries(cluster.members.map((member) => [member.name, member.pid])),
+      toxiproxy: cluster.toxiproxy.pid,
+    },
+    toxiproxyApi: cluster.toxiproxy.apiUrl,
+    etcdctl: cluster.binaries.etcdctl,
+    etcdutl: cluster.binaries.etcdutl ?? null,
+    flags: cluster.flags,
+  };
+}
+
+function printHuman(cluster: StartedProcessCluster): void {
+  const tls = cluster.clientTls();
+  const lines = [
+    `etcd ${cluster.version} cluster is up: ${cluster.members.length} members, network ${cluster.network}, TLS ${tls ? 'on' : 'off'}`,
+    ...cluster.members.map(
+      (member) => `  ${member.name}  ${member.urls.client}  pid ${member.pid}  log ${member.logPath}`,
+    ),
+    `endpoints: ${cluster.endpoints().join(',')}`,
+    `try:      ETCDCTL_API=3 ${cluster.binaries.etcdctl} --endpoints=${cluster.endpoints().join(',')}${
+      tls ? ` --cacert=${tls.caFile} --cert=${tls.certFile} --key=${tls.keyFile}` : ''
+    } endpoint status -w table`,
+    `toxiproxy: ${cluster.toxiproxy.apiUrl}`,
+    'Press Ctrl-C to tear down.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,133 @@
+// The netns plane: a bridge per run (`ec<id>`, 10.213.N.1 for clients, .2 for peer proxies) and one network
+// namespace per member (10.213.N.11+, standard ports 2379/2380/2381). Isolation is real: a blackhole route to the
+// peer-proxy address cuts the member's outbound raft traffic, a downed link cuts everything.
+import { HarnessError, ToolMissingError } from '../../errors.js';
+import { logger } from '../../log.js';
+import type { RunJournal } from '../../runstate/journal.js';
+import { findOnPath, isRoot, runCommand } from '../../util/exec.js';
+import type { MemberNetwork, NetworkPlane } from './plane.js';
+
+const log = logger('netns');
+const SUBNET_PREFIX = '10.213';
+
+export class NetnsPlane implements NetworkPlane {
+  readonly mode = 'netns' as const;
+  readonly clientProxyHost = '127.0.0.1';
+  private nextHost = 11;
+  private readonly members = new Set<string>();
+
+  private constructor(
+    private readonly ip: string,
+    private readonly bridge: string,
+    private readonly subnet: string,
+    private readonly shortId: string,
+    private readonly journal: RunJournal,
+  ) {}
+
+  get peerProxyHost(): string {
+    return `${this.subnet}.2`;
+  }
+
+  get gateway(): string {
+    return `${this.subnet}.1`;
+  }
+
+  get sourceAddresses(): string[] {
+    return [this.gateway, this.peerProxyHost, '127.0.0.1'];
+  }
+
+  /** Why this plane cannot be used here, or undefined when it can. */
+  static async unavailableReason(): Promise<string | undefined> {
+    if (!isRoot()) return 'network namespaces need root';
+    if (!(await findOnPath('ip'))) return '`ip` (iproute2) is not installed';
+    return undefined;
+  }
+
+  static async create(shortId: string, journal: RunJournal): Promise<NetnsPlane> {
+    const ip = await findOnPath('ip');
+    if (!ip) throw new ToolMissingError('The netns network plane needs `ip` from iproute2.');
+    const subnet = await pickFreeSubnet(ip);
+    const bridge = `ec${shortId}`;
+    journal.record({ kind: 'link', name: bridge });
+    await batch(ip, [
+      `link add ${bridge} type bridge`,
+      `addr add ${subnet}.1/24 dev ${bridge}`,
+      `addr add ${subnet}.2/24 dev ${bridge}`,
+      `link set ${bridge} up`,
+    ]);
+    log('bridge %o', { bridge, subnet });
+    return new NetnsPlane(ip, bridge, subnet, shortId, journal);
+  }
+
+  async attachMember(label: string): Promise<MemberNetwork> {
+    const index = this.nextHost++;
+    if (index > 250) throw new HarnessError("netns plane: no addresses left in this run's /24");
+    const namespace = `ec${this.shortId}-${label}-${index}`;
+    const hostLink = `ec${this.shortId}h${index}`;
+    const address = `${this.subnet}.${index}`;
+    this.journal.record({ kind: 'netns', name: namespace });
+    this.journal.record({ kind: 'link', name: hostLink });
+    this.members.add(namespace);
+    await batch(this.ip, [
+      `netns add ${namespace}`,
+      `link add ${hostLink} type veth peer name eth0 netns ${namespace}`,
+      `link set ${hostLink} master ${this.bridge} up`,
+    ]);
+    await batch(
+      this.ip,
+      [
+        `addr add ${address}/24 dev eth0`,
+        'link set eth0 up',
+        'link set lo up',
+        `route add default via ${this.gateway}`,
+      ],
+      namespace,
+    );
+    const ip = this.ip;
+    const peerProxyHost = this.peerProxyHost;
+    return {
+      host: address,
+      ports: { client: 2379, peer: 2380, metrics: 2381 },
+      namespace,
+      canIsolate: true,
+      wrapCommand: (argv) => [ip, 'netns', 'exec', namespace, ...argv],
+      blockOutboundPeers: () => batch(ip, [`route replace blackhole ${peerProxyHost}/32`], namespace),
+      unblockOutboundPeers: () => batch(ip, [`route del blackhole ${peerProxyHost}/32`], namespace),
+      cutLink: () => batch(ip, [`link set ${hostLink} down`]),
+      restoreLink: () => batch(ip, [`link set ${hostLink} up`]),
+      release: async () => {
+        if (!this.members.delete(namespace)) return;
+        await runCommand(ip, ['netns', 'delete', namespace], { allowFailure: true });
+      },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    const commands = [...this.members].map((namespace) => `netns delete ${namespace}`);
+    this.members.clear();
+    commands.push(`link delete ${this.bridge}`);
+    await runCommand(this.ip, ['-force', '-batch', '-'], {
+      input: `${commands.join('\n')}\n`,
+      allowFailure: true,
+    });
+  }
+}
+
+/** Runs `ip` commands in one process (in `namespace` when given): one exec instead of one per command. */
+async function batch(ip: string, commands: readonly string[], namespace?: string): Promise<void> {
+  const args = namespace ? ['-n', namespace, '-batch', '-'] : ['-batch', '-'];
+  await runCommand(ip, args, { input: `${commands.join('\n')}\n` });
+}
+
+/** A /24 under 10.213/16 that no interface on this host uses yet. */
+async function pickFreeSubnet(ip: string): Promise<string> {
+  const { stdout } = await runCommand(ip, ['-4', '-o', 'addr', 'show']);
+  const used = new Set<number>();
+  for (const match of stdout.matchAll(/inet 10\.213\.(\d+)\./g)) used.add(Number(match[1]));
+  const start = Math.floor(Math.random() * 256);
+  for (let offset = 0; offset < 256; offset++) {
+    const candidate = (start + offset) % 256;
+    if (!used.has(candidate)) return `${SUBNET_PREFIX}.${candidate}`;
+  }
+  throw new HarnessError('netns plane: every /24 of 10.213.0.0/16 is in use on this host');
+}

@@ -1,0 +1,177 @@
+// The cluster builder: what to start (version, members, flags, TLS, network), validated as it is built,
+// ending in `start()`, which returns a started cluster to use with `await using`.
+import type { EtcdBinaries, ProgressListener } from '../binaries/types.js';
+import { InputError } from '../errors.js';
+import { Session } from '../session.js';
+import { type EtcdVersion, resolveVersion } from '../versions/version.js';
+import { type EtcdFlags, normalizeFlags, presetFlags } from './flags.js';
+import type { NetworkModeRequest } from './network/plane.js';
+import { type StartedProcessCluster, startProcessCluster } from './process/process-cluster.js';
+import type { Backend } from './types.js';
+
+export interface NormalizedClusterSpec {
+  readonly version: EtcdVersion;
+  readonly binaries: EtcdBinaries | undefined;
+  readonly members: number;
+  readonly tls: boolean;
+  /** Presets merged with cluster-wide flags (later wins). */
+  readonly flags: EtcdFlags;
+  readonly memberFlags: Readonly<Record<string, EtcdFlags>>;
+  readonly network: NetworkModeRequest;
+  readonly basePort: number | undefined;
+  readonly name: string | undefined;
+  readonly backend: Backend;
+  readonly startTimeoutMs: number | undefined;
+}
+
+export interface StartOptions {
+  /** Run the cluster in this session (shared Toxiproxy, journal, temp dir); by default the cluster opens its own. */
+  session?: Session;
+  onProgress?: ProgressListener;
+  /** Abandons the start (and tears down what was started) when aborted. */
+  signal?: AbortSignal;
+}
+
+const NETWORK_MODES: readonly NetworkModeRequest[] = ['auto', 'loopback', 'netns'];
+
+export class ClusterSpec {
+  private version: EtcdVersion;
+  private binaries: EtcdBinaries | undefined;
+  private members = 3;
+  private tls = false;
+  private flags: Record<string, string> = {};
+  private memberFlags: Record<string, Record<string, string>> = {};
+  private network: NetworkModeRequest = 'auto';
+  private basePort: number | undefined;
+  private name: string | undefined;
+  private startTimeoutMs: number | undefined;
+
+  private constructor(version: EtcdVersion) {
+    this.version = version;
+  }
+
+  /** A cluster of `version` (`'3.6'`, `'3.5.35'`, `'default'`, or an EtcdVersion). */
+  static etcd(version: string | EtcdVersion = 'default'): ClusterSpec {
+    return new ClusterSpec(resolveVersion(version));
+  }
+
+  /** A cluster of these already-resolved binaries. */
+  static fromBinaries(binaries: EtcdBinaries): ClusterSpec {
+    const spec = new ClusterSpec(binaries.version);
+    spec.binaries = binaries;
+    return spec;
+  }
+
+  withMembers(count: number): this {
+    if (!Number.isInteger(count) || count < 1 || count > 7 || count % 2 === 0) {
+      throw new InputError(
+        `Expected \`--members\` to be an odd integer from 1 to 7, got \`${count}\` (${typeof count}).`,
+        {
+          hint: 'Raft needs a majority: even sizes add a member without adding fault tolerance.',
+        },
+      );
+    }
+    this.members = count;
+    return this;
+  }
+
+  withTls(enabled = true): this {
+    this.tls = enabled;
+    return this;
+  }
+
+  /** Adds cluster-wide etcd flags (`{ 'snapshot-count': 5000 }`); topology flags are refused. */
+  withFlags(flags: Readonly<Record<string, string | number | boolean>>): this {
+    Object.assign(this.flags, normalizeFlags(flags));
+    return this;
+  }
+
+  /** Adds flags for one member (`m1`, `m2`, ...), on top of the cluster-wide ones. */
+  withMemberFlags(member: string, flags: Readonly<Record<string, string | number | boolean>>): this {
+    if (!/^m[1-7]$/.test(member))
+      throw new InputError(`Expected a member name \`m1\`..\`m7\`, got \`${member}\`.`);
+    this.memberFlags[member] = { ...this.memberFlags[member], ...normalizeFlags(flags) };
+    return this;
+  }
+
+  /** Applies a preset (`guide-tuned`); flags given before or after it with the same name win over it. */
+  withPreset(name: string): this {
+    this.flags = { ...presetFlags(name), ...this.flags };
+    return this;
+  }
+
+  withNetwork(mode: NetworkModeRequest): this {
+    if (!NETWORK_MODES.includes(mode)) {
+      throw new InputError(
+        `Expected \`--network\` to be one of ${NETWORK_MODES.join(', ')}, got \`${mode}\`.`,
+      );
+    }
+    this.network = mode;
+    return this;
+  }
+
+  /** Client endpoints on fixed ports `port`, `port+1`, ... instead of free ones. */
+  withBasePort(port: number): this {
+    if (!Number.isInteger(port) || port < 1024 || port > 65_535 - 7) {
+      throw new InputError(`Expected \`--base-port\` to be an integer from 1024 to 65528, got \`${port}\`.`);
+    }
+    this.basePort = port;
+    return this;
+  }
+
+  withName(name: string): this {
+    if (!/^[a-z][a-z0-9]{0,11}$/.test(name)) {
+      throw new InputError(
+        `Expected a cluster name of lower-case letters and digits (max 12), got \`${name}\`.`,
+      );
+    }
+    this.name = name;
+    return this;
+  }
+
+  withStartTimeout(timeoutMs: number): this {
+    this.startTimeoutMs = timeoutMs;
+    return this;
+  }
+
+  toSpec(): NormalizedClusterSpec {
+    for (const member of Object.keys(this.memberFlags)) {
+      if (Number(member.slice(1)) > this.members) {
+        throw new InputError(
+          `Flags were given for member \`${member}\`, but the cluster has ${this.members} members.`,
+        );
+      }
+    }
+    return {
+      version: this.version,
+      binaries: this.binaries,
+      members: this.members,
+      tls: this.tls,
+      flags: { ...this.flags },
+      memberFlags: structuredClone(this.memberFlags),
+      network: this.network,
+      basePort: this.basePort,
+      name: this.name,
+      backend: 'process',
+      startTimeoutMs: this.startTimeoutMs,
+    };
+  }
+
+  /** Starts the cluster and waits until every member reports healthy. */
+  async start(options: StartOptions = {}): Promise<StartedProcessCluster> {
+    const spec = this.toSpec();
+    const ownsSession = options.session === undefined;
+    const session = options.session ?? (await Session.open({ onProgress: options.onProgress }));
+    try {
+      return await startProcessCluster(spec, {
+        session,
+        ownsSession,
+        onProgress: options.onProgress,
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (ownsSession) await session.close();
+      throw error;
+    }
+  }
+}

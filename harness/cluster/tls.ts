@@ -1,0 +1,139 @@
+// Per-run mTLS material: a CA, one certificate per member (server and peer, both EKUs), a client certificate,
+// and on request a second, unrelated CA with its own client certificate (for "wrong CA" checks).
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+// @peculiar/x509 wants a WebCrypto provider; Node's is complete.
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Paths of PEM files on disk. */
+export interface CertFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+export interface TlsMaterial {
+  readonly dir: string;
+  readonly caFile: string;
+  readonly members: Readonly<Record<string, CertFiles>>;
+  /** A client certificate signed by the cluster CA (what the harness and etcdctl use). */
+  readonly client: CertFiles;
+}
+
+export interface TlsRequest {
+  readonly dir: string;
+  readonly members: readonly { readonly name: string; readonly ips: readonly string[] }[];
+}
+
+interface Issued {
+  readonly cert: x509.X509Certificate;
+  readonly keys: CryptoKeyPair;
+}
+
+export async function generateTlsMaterial(request: TlsRequest): Promise<TlsMaterial> {
+  await mkdir(request.dir, { recursive: true, mode: 0o700 });
+  const ca = await createCa('etcd-chaos test CA');
+  const caFile = join(request.dir, 'ca.crt');
+  await writeFile(caFile, ca.cert.toString('pem'));
+  const members: Record<string, CertFiles> = {};
+  for (const member of request.members) {
+    const issued = await issue(ca, `CN=${member.name}`, {
+      // No bare member name: etcd resolves DNS SANs of peer certificates, and an unresolvable name stalls handshakes.
+      dns: ['localhost'],
+      ips: ['127.0.0.1', '::1', ...member.ips],
+      server: true,
+    });
+    members[member.name] = await writePair(request.dir, member.name, issued);
+  }
+  const client = await writePair(
+    request.dir,
+    'client',
+    await issue(ca, 'CN=etcd-chaos-client', { dns: [], ips: [], server: false }),
+  );
+  return { dir: request.dir, caFile, members, client };
+}
+
+/** A CA unrelated to the cluster's, with a client certificate it signed: the cluster must refuse both. */
+export async function generateForeignClient(dir: string): Promise<{ caFile: string; client: CertFiles }> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const ca = await createCa('etcd-chaos foreign CA');
+  const caFile = join(dir, 'foreign-ca.crt');
+  await writeFile(caFile, ca.cert.toString('pem'));
+  const client = await writePair(
+    dir,
+    'foreign-client',
+    await issue(ca, 'CN=foreign-client', { dns: [], ips: [], server: false }),
+  );
+  return { caFile, client };
+}
+
+async function createCa(commonName: string): Promise<Issued> {
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name: `CN=${commonName}`,
+    keys: keys as CryptoKeyPair,
+    signingAlgorithm: ALGORITHM,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + VALIDITY_MS),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
+    ],
+  });
+  return { cert, keys: keys as CryptoKeyPair };
+}
+
+async function issue(
+  ca: Issued,
+  subject: string,
+  options: { dns: readonly string[]; ips: readonly string[]; server: boolean },
+): Promise<Issued> {
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const names: x509.JsonGeneralName[] = [
+    ...options.dns.map((value) => ({ type: 'dns' as const, value })),
+    ...[...new Set(options.ips)].map((value) => ({ type: 'ip' as const, value })),
+  ];
+  const usages = options.server
+    ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]
+    : [x509.ExtendedKeyUsage.clientAuth];
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      true,
+    ),
+    new x509.ExtendedKeyUsageExtension(usages, false),
+    await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
+  ];
+  if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
+  const cert = await x509.X509CertificateGenerator.create({
+    subject,
+    issuer: ca.cert.subject,
+    publicKey: keys.publicKey,
+    signingKey: ca.keys.privateKey,
+    signingAlgorithm: ALGORITHM,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + VALIDITY_MS),
+    extensions,
+  });
+  return { cert, keys };
+}
+
+async function writePair(dir: string, name: string, issued: Issued): Promise<CertFiles> {
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', issued.keys.privateKey as webcrypto.CryptoKey);
+  const keyPem = x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  await writeFile(cert, issued.cert.toString('pem'));
+  await writeFile(key, keyPem, { mode: 0o600 });
+  return { cert, key };
+}

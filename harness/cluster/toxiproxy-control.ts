@@ -1,0 +1,17 @@
+// What faults and members need from a Toxiproxy server, whoever runs it (a local process or a container).
+import type { Toxiproxy } from 'toxiproxy-node-client';
+
+export interface ProxyInfo {
+  readonly name: string;
+  /** `host:port` the proxy listens on. */
+  readonly listen: string;
+  readonly upstream: string;
+  readonly port: number;
+}
+
+export interface ToxiproxyControl {
+  /** HTTP API, e.g. `http://127.0.0.1:8474`. */
+  readonly apiUrl: string;
+  readonly client: Toxiproxy;
+  setEnabled(proxy: string, enabled: boolean): Promise<void>;
+}

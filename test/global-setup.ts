@@ -1,0 +1,50 @@
+// Provisions every supported etcd version and the Toxiproxy server once, before any test file runs, with progress
+// on stderr (a cold cache builds from Go modules: minutes), and shares the resolved paths with the test files.
+import { spawnSync } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+import { resolveEtcd } from '../harness/binaries/resolve-etcd.js';
+import { resolveToxiproxy } from '../harness/binaries/resolve-toxiproxy.js';
+import { SUPPORTED_LINES } from '../harness/versions/catalog.js';
+
+export interface ProvisionedBinaries {
+  readonly etcd: Record<string, { version: string; etcd: string; etcdctl: string; etcdutl: string | null }>;
+  readonly toxiproxy: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    binaries: ProvisionedBinaries;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<void> {
+  const started = Date.now();
+  const say = (message: string) => process.stderr.write(`[test setup] ${message}\n`);
+  // CLI tests run the compiled CLI: build it if sources changed (a no-op when `npm test` already did).
+  const build = spawnSync(process.execPath, ['scripts/bootstrap.mjs'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('scripts/bootstrap.mjs failed');
+  const etcd: ProvisionedBinaries['etcd'] = {};
+  for (const line of SUPPORTED_LINES) {
+    const binaries = await resolveEtcd(line, {
+      onProgress: (event) => {
+        if (event.kind === 'step') say(event.message);
+      },
+    });
+    etcd[line] = {
+      version: binaries.version.toString(),
+      etcd: binaries.etcd,
+      etcdctl: binaries.etcdctl,
+      etcdutl: binaries.etcdutl ?? null,
+    };
+    say(`etcd ${binaries.version}: ${binaries.source}`);
+  }
+  const toxiproxy = await resolveToxiproxy({
+    onProgress: (event) => {
+      if (event.kind === 'step') say(event.message);
+    },
+  });
+  say(
+    `toxiproxy-server ${toxiproxy.version}: ${toxiproxy.source}; binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  project.provide('binaries', { etcd, toxiproxy: toxiproxy.path });
+}
