@@ -26,8 +26,10 @@ for i in 0 1 2; do
   until curl -fs "http://127.0.0.1:$m/health" 2>/dev/null | grep -q '"health":"true"'; do sleep 0.02; done
 done
 t1=$(now_ns)
-kill -9 "${pids[@]}"
-wait "${pids[@]}" 2>/dev/null || true
+{
+  kill -9 "${pids[@]}"
+  wait "${pids[@]}"
+} 2>/dev/null || true
 rm -rf "$dir"
 t2=$(now_ns)
 echo "up_ms=$(((t1 - t0) / 1000000)) down_ms=$(((t2 - t1) / 1000000))"

@@ -12,7 +12,7 @@ import { TEMP_DIR_PREFIX, tempRoot } from '../paths.js';
 import { Session } from '../session.js';
 import { runCommand } from '../util/exec.js';
 import { resolveVersion } from '../versions/version.js';
-import { median, round } from './stats.js';
+import { median, percentile, round } from './stats.js';
 
 const BARE_SCRIPT = fileURLToPath(new URL('../../../harness/bench/bare-cluster.sh', import.meta.url));
 
@@ -23,6 +23,8 @@ export interface ClusterBenchRow {
   readonly upMedianMs: number;
   readonly downMedianMs: number;
   readonly totalMedianMs: number;
+  /** 90th percentile of up+down: the spread comes from raft's randomized election timeout. */
+  readonly totalP90Ms: number;
   /** Harness total / bare-script total, same version, same run. */
   readonly ratioToBaseline: number | undefined;
 }
@@ -85,6 +87,12 @@ function row(
     upMedianMs: round(median(samples.map((sample) => sample.upMs))),
     downMedianMs: round(median(samples.map((sample) => sample.downMs))),
     totalMedianMs: round(totalMedianMs),
+    totalP90Ms: round(
+      percentile(
+        samples.map((sample) => sample.upMs + sample.downMs),
+        0.9,
+      ),
+    ),
     ratioToBaseline: baselineTotalMs === undefined ? undefined : round(totalMedianMs / baselineTotalMs, 2),
   };
 }

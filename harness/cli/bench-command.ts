@@ -51,9 +51,9 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
 }
 
 function header(): string {
-  return `${'version'.padEnd(8)} ${'runner'.padEnd(26)} ${'runs'.padStart(4)} ${'up ms'.padStart(7)} ${'down ms'.padStart(8)} ${'up+down'.padStart(8)} ${'vs bare'.padStart(8)}`;
+  return `${'version'.padEnd(8)} ${'runner'.padEnd(26)} ${'runs'.padStart(4)} ${'up ms'.padStart(7)} ${'down ms'.padStart(8)} ${'up+down'.padStart(8)} ${'p90'.padStart(6)} ${'vs bare'.padStart(8)}`;
 }
 
 function formatRow(row: ClusterBenchRow): string {
-  return `${row.version.padEnd(8)} ${row.runner.padEnd(26)} ${String(row.runs).padStart(4)} ${String(row.upMedianMs).padStart(7)} ${String(row.downMedianMs).padStart(8)} ${String(row.totalMedianMs).padStart(8)} ${(row.ratioToBaseline === undefined ? '' : `${row.ratioToBaseline}x`).padStart(8)}`;
+  return `${row.version.padEnd(8)} ${row.runner.padEnd(26)} ${String(row.runs).padStart(4)} ${String(row.upMedianMs).padStart(7)} ${String(row.downMedianMs).padStart(8)} ${String(row.totalMedianMs).padStart(8)} ${String(row.totalP90Ms).padStart(6)} ${(row.ratioToBaseline === undefined ? '' : `${row.ratioToBaseline}x`).padStart(8)}`;
 }

@@ -185,6 +185,9 @@ async function startOnce(
       message: `starting ${members.length} etcd ${binaries.version} members (${plane.mode})`,
     });
     context.signal?.throwIfAborted();
+    // Peer proxies stay closed while members bootstrap (they keep their ports): see openPeerNetworkAfterBootstrap.
+    if (members.length > 1)
+      await Promise.all(members.map((member) => toxiproxy.setEnabled(member.proxies.peer.name, false)));
     await Promise.all(members.map((member) => member.start()));
     const cluster = new StartedProcessCluster({
       name,
@@ -201,6 +204,7 @@ async function startOnce(
       proxyNames,
     });
     const { electionTimeoutMs } = timingOf(sharedFlags);
+    await openPeerNetworkAfterBootstrap(members, toxiproxy, context.signal);
     await cluster.waitHealthy({
       timeoutMs: spec.startTimeoutMs ?? Math.max(30_000, electionTimeoutMs * 6),
       signal: context.signal,
@@ -211,6 +215,32 @@ async function startOnce(
     await undo();
     throw error;
   }
+}
+
+/**
+ * A new member asks its peers' `/members` during bootstrap ("is this member already bootstrapped?"). A peer whose
+ * socket is bound but not yet serving makes that ask hang for etcd's 1 s bootstrap timeout, per peer, which is why
+ * hand-started clusters often take 2+ s to form. With the peer proxies closed the ask is refused at once; they
+ * open as soon as every member serves its metrics listener (bootstrap done), before raft needs its peers.
+ */
+async function openPeerNetworkAfterBootstrap(
+  members: readonly ProcessMember[],
+  toxiproxy: ToxiproxyServer,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (members.length === 1) return;
+  const deadline = Date.now() + 30_000;
+  const pending = new Set(members);
+  while (pending.size > 0 && Date.now() < deadline) {
+    signal?.throwIfAborted();
+    for (const member of [...pending]) {
+      if (member.state === 'exited')
+        pending.delete(member); // waitHealthy reports it with its log
+      else if (await member.serving()) pending.delete(member);
+    }
+    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await Promise.all(members.map((member) => toxiproxy.setEnabled(member.proxies.peer.name, true)));
 }
 
 async function clientProxyListens(

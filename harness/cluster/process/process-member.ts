@@ -185,6 +185,17 @@ export class ProcessMember implements ClusterMember {
     return probeHealth(this.urls.metrics);
   }
 
+  /** True once the member answers on its metrics listener (it has finished bootstrapping). */
+  async serving(): Promise<boolean> {
+    try {
+      const response = await fetch(`${this.urls.metrics}/health`, { signal: AbortSignal.timeout(500) });
+      await response.body?.cancel();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async waitHealthy(timeoutMs = 30_000, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last: HealthReport = { healthy: false, reason: 'not probed' };
