@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerBench } from './cli/bench-command.js';
 import { registerCleanup } from './cli/cleanup-command.js';
+import { registerFaults } from './cli/faults-command.js';
 import type { GlobalOptions } from './cli/global-options.js';
 import { EXIT, reportError } from './cli/output.js';
 import { registerRun } from './cli/run-command.js';
@@ -34,6 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerRun(program, globals);
   registerCleanup(program);
   registerVersions(program);
+  registerFaults(program);
   registerBench(program, globals);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError('(run with --help for usage)');

@@ -1,6 +1,8 @@
 // `etcd-chaos bench`: reproducible performance figures, each next to a baseline measured in the same run.
 import type { Command } from 'commander';
 import { benchCluster, type ClusterBenchRow } from '../bench/cluster-bench.js';
+import { benchFidelity, type FidelityRow } from '../bench/fidelity-bench.js';
+import { benchLoad, type LoadRow } from '../bench/load-bench.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import { SUPPORTED_LINES } from '../versions/catalog.js';
 import type { GlobalOptions } from './global-options.js';
@@ -14,46 +16,159 @@ interface ClusterBenchCliOptions {
   json?: boolean;
 }
 
+interface QuickOptions {
+  quick?: boolean;
+  json?: boolean;
+  etcdVersion: string;
+}
+
 export function registerBench(program: Command, globals: () => GlobalOptions): void {
   const bench = program
     .command('bench')
     .description('benchmarks, each reported against a baseline run in the same process');
-  const clusterAction = async (options: ClusterBenchCliOptions) => {
-    const versions = splitList(options.versions);
-    const networks = splitList(options.network) as NetworkModeRequest[];
-    if (!options.json) process.stdout.write(`${header()}\n`);
-    const rows = await benchCluster({
-      versions: versions.length ? versions : [...SUPPORTED_LINES],
-      runs: options.runs,
-      networks: networks.length ? networks : ['auto', 'loopback'],
-      signal: globals().signal,
-      onRow: (row) => {
-        if (!options.json) process.stdout.write(`${formatRow(row)}\n`);
-      },
+
+  bench
+    .command('cluster')
+    .description(
+      '3-member cluster up (all healthy) + down per version, vs. a bare script starting the same binaries',
+    )
+    .option('--versions <list>', 'versions to measure (default: every supported line)', collect)
+    .option(
+      '--runs <n>',
+      'runs per series (median reported)',
+      parseIntegerOption('--runs', 'a positive integer'),
+      11,
+    )
+    .option('--network <list>', 'network planes for the harness series (default: auto,loopback)', collect)
+    .option('--json', 'print one JSON line with every row')
+    .action(async (options: ClusterBenchCliOptions) => {
+      await runClusterBench(options, globals().signal);
     });
-    if (options.json) printJsonLine({ bench: 'cluster', rows });
-  };
-  const addOptions = (command: Command) =>
-    command
-      .option('--versions <list>', 'versions to measure (default: every supported line)', collect)
-      .option(
-        '--runs <n>',
-        'runs per series (median reported)',
-        parseIntegerOption('--runs', 'a positive integer'),
-        7,
-      )
-      .option('--network <list>', 'network planes for the harness series (default: auto,loopback)', collect)
-      .option('--json', 'print one JSON line with every row');
-  addOptions(
-    bench.command('cluster').description('3-member cluster up (all healthy) + down, vs. a bare script'),
-  ).action(clusterAction);
-  addOptions(bench.command('all').description('every benchmark')).action(clusterAction);
+
+  bench
+    .command('fidelity')
+    .description(
+      'injected vs observed: fsync delay 10/50/100 ms, network latency 50/100/200 ms with and without jitter',
+    )
+    .option('--quick', 'shorter windows, fewer samples')
+    .option('--etcd-version <version>', 'etcd version', 'default')
+    .option('--json', 'last line: {"rows": [{"fault","injectedMs","observedMs","errorPercent"}, ...]}')
+    .action(async (options: QuickOptions) => {
+      await runFidelityBench(options, globals().signal);
+    });
+
+  bench
+    .command('load')
+    .description(
+      "puts/s and p99: ledger writer, autocannon on the gateway, and etcd's benchmark tool, as ratios to the latter",
+    )
+    .option('--quick', 'shorter runs')
+    .option('--etcd-version <version>', 'etcd version', 'default')
+    .option('--json', 'last line: {"rows": [...]}')
+    .action(async (options: QuickOptions) => {
+      await runLoadBench(options, globals().signal);
+    });
+
+  bench
+    .command('all')
+    .description('every benchmark (cluster, fidelity --quick, load --quick)')
+    .option('--json', 'one JSON line per benchmark')
+    .action(async (options: { json?: boolean }) => {
+      const { signal } = globals();
+      await runClusterBench({ runs: 11, json: options.json }, signal);
+      await runFidelityBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
+      await runLoadBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
+    });
 }
 
-function header(): string {
+async function runClusterBench(options: ClusterBenchCliOptions, signal: AbortSignal): Promise<void> {
+  const versions = splitList(options.versions);
+  const networks = splitList(options.network) as NetworkModeRequest[];
+  if (!options.json)
+    process.stdout.write(`\n== cluster up+down (median of ${options.runs}) ==\n${clusterHeader()}\n`);
+  const rows = await benchCluster({
+    versions: versions.length ? versions : [...SUPPORTED_LINES],
+    runs: options.runs,
+    networks: networks.length ? networks : ['auto', 'loopback'],
+    signal,
+    onRow: (row) => {
+      if (!options.json) process.stdout.write(`${clusterRow(row)}\n`);
+    },
+  });
+  if (options.json) printJsonLine({ bench: 'cluster', rows });
+}
+
+async function runFidelityBench(options: QuickOptions, signal: AbortSignal): Promise<void> {
+  if (!options.json) {
+    process.stdout.write(`\n== fault fidelity${options.quick ? ' (quick)' : ''} ==\n`);
+    process.stdout.write(
+      `${'fault'.padEnd(34)} ${'injected'.padStart(9)} ${'observed'.padStart(9)} ${'error'.padStart(7)}  samples  method\n`,
+    );
+  }
+  const rows = await benchFidelity({
+    quick: Boolean(options.quick),
+    version: options.etcdVersion,
+    signal,
+    onRow: (row: FidelityRow) => {
+      if (!options.json) {
+        process.stdout.write(
+          `${row.fault.padEnd(34)} ${`${row.injectedMs} ms`.padStart(9)} ${`${row.observedMs} ms`.padStart(9)} ${`${row.errorPercent}%`.padStart(7)}  ${String(row.samples).padStart(7)}  ${row.method}\n`,
+        );
+      }
+    },
+    onSkip: (what, reason) => process.stderr.write(`[etcd-chaos] skipped ${what}: ${reason}\n`),
+  });
+  if (options.json)
+    printJsonLine({
+      rows: rows.map(({ fault, injectedMs, observedMs, errorPercent }) => ({
+        fault,
+        injectedMs,
+        observedMs,
+        errorPercent,
+      })),
+    });
+  else {
+    const worst = Math.max(...rows.map((row) => Math.abs(row.errorPercent)));
+    process.stdout.write(`worst error: ${worst}% (goal: every row within 10%)\n`);
+  }
+}
+
+async function runLoadBench(options: QuickOptions, signal: AbortSignal): Promise<void> {
+  if (!options.json) {
+    process.stdout.write(
+      `\n== load on one cluster, through the leader's client proxy${options.quick ? ' (quick)' : ''} ==\n`,
+    );
+    process.stdout.write(
+      `${'in flight'.padStart(9)} ${'tool'.padEnd(44)} ${'conns'.padStart(5)} ${'puts/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs ref'.padStart(7)} ${'p99 vs'.padStart(7)} ${'client cpu'.padStart(10)}\n`,
+    );
+  }
+  const rows = await benchLoad({
+    quick: Boolean(options.quick),
+    version: options.etcdVersion,
+    signal,
+    onRow: (row: LoadRow) => {
+      if (!options.json) {
+        process.stdout.write(
+          `${String(row.concurrency).padStart(9)} ${row.label.padEnd(44)} ${String(row.connections).padStart(5)} ${String(row.putsPerSecond).padStart(8)} ${String(row.p99Ms).padStart(8)} ${`${Math.round(row.putsRatioToBenchmark * 100)}%`.padStart(7)} ${`${row.p99RatioToBenchmark}x`.padStart(7)} ${(row.clientCpuCores === undefined ? '' : `${row.clientCpuCores} cores`).padStart(10)}\n`,
+        );
+      }
+    },
+  });
+  if (options.json) printJsonLine({ rows });
+  else {
+    const autocannon = rows
+      .filter((row) => row.tool === 'autocannon')
+      .map((row) => `${row.concurrency}: ${Math.round(row.putsRatioToBenchmark * 100)}%`);
+    process.stdout.write(
+      `autocannon vs etcd benchmark at equal connections: ${autocannon.join(', ')} (goal ≥ 80%)\n`,
+    );
+  }
+}
+
+function clusterHeader(): string {
   return `${'version'.padEnd(8)} ${'runner'.padEnd(26)} ${'runs'.padStart(4)} ${'up ms'.padStart(7)} ${'down ms'.padStart(8)} ${'up+down'.padStart(8)} ${'p90'.padStart(6)} ${'vs bare'.padStart(8)}`;
 }
 
-function formatRow(row: ClusterBenchRow): string {
+function clusterRow(row: ClusterBenchRow): string {
   return `${row.version.padEnd(8)} ${row.runner.padEnd(26)} ${String(row.runs).padStart(4)} ${String(row.upMedianMs).padStart(7)} ${String(row.downMedianMs).padStart(8)} ${String(row.totalMedianMs).padStart(8)} ${String(row.totalP90Ms).padStart(6)} ${(row.ratioToBaseline === undefined ? '' : `${row.ratioToBaseline}x`).padStart(8)}`;
 }

@@ -14,6 +14,7 @@ export interface ClusterOptions {
   preset?: string;
   network: NetworkModeRequest;
   basePort?: number;
+  dataDirSize?: number;
 }
 
 export function addClusterOptions(command: Command): Command {
@@ -50,5 +51,6 @@ export function specFromOptions(options: ClusterOptions): ClusterSpec {
   if (options.flag?.length) spec.withFlags(parseFlagArguments(options.flag));
   spec.withNetwork(options.network);
   if (options.basePort !== undefined) spec.withBasePort(options.basePort);
+  if (options.dataDirSize !== undefined) spec.withDataDirSizeLimit(options.dataDirSize);
   return spec;
 }

@@ -1,5 +1,6 @@
 // `etcd-chaos setup`: provisions etcd binaries for the requested versions and the Toxiproxy server, with progress.
 import type { Command } from 'commander';
+import { resolveBenchmarkTool } from '../binaries/resolve-benchmark.js';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
 import type { ProgressListener } from '../binaries/types.js';
@@ -51,6 +52,13 @@ export function registerSetup(program: Command, globals: () => GlobalOptions): v
               return `${binaries.source} → ${binaries.etcd.replace(/\/etcd$/, '')}`;
             },
           })),
+          {
+            title: "etcd's benchmark tool (for bench load)",
+            run: async (report: ProgressListener, abort: AbortSignal | undefined) => {
+              const tool = await resolveBenchmarkTool({ onProgress: report, signal: abort });
+              return `${tool.version} (${tool.source}) → ${tool.path}`;
+            },
+          },
           {
             title: 'toxiproxy-server',
             run: async (report: ProgressListener, abort: AbortSignal | undefined) => {

@@ -6,6 +6,7 @@ import { Session } from '../session.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
 import { type EtcdFlags, normalizeFlags, presetFlags } from './flags.js';
 import type { NetworkModeRequest } from './network/plane.js';
+import { MIN_DATA_DIR_BYTES } from './process/data-dir-mount.js';
 import { type StartedProcessCluster, startProcessCluster } from './process/process-cluster.js';
 import type { Backend } from './types.js';
 
@@ -22,6 +23,8 @@ export interface NormalizedClusterSpec {
   readonly name: string | undefined;
   readonly backend: Backend;
   readonly startTimeoutMs: number | undefined;
+  /** Each member's data dir on a tmpfs of this size (root only): makes disk-full faults possible. */
+  readonly dataDirSizeLimitBytes: number | undefined;
 }
 
 export interface StartOptions {
@@ -45,6 +48,7 @@ export class ClusterSpec {
   private basePort: number | undefined;
   private name: string | undefined;
   private startTimeoutMs: number | undefined;
+  private dataDirSizeLimitBytes: number | undefined;
 
   private constructor(version: EtcdVersion) {
     this.version = version;
@@ -129,6 +133,17 @@ export class ClusterSpec {
     return this;
   }
 
+  /** Puts each member's data dir on a size-limited tmpfs (root only), so the `disk-full` fault can fill it. */
+  withDataDirSizeLimit(sizeBytes: number): this {
+    if (!Number.isInteger(sizeBytes) || sizeBytes < MIN_DATA_DIR_BYTES) {
+      throw new InputError(
+        `Expected \`--data-dir-size\` to be at least ${MIN_DATA_DIR_BYTES} bytes (etcd preallocates 64 MiB WAL segments), got \`${sizeBytes}\`.`,
+      );
+    }
+    this.dataDirSizeLimitBytes = sizeBytes;
+    return this;
+  }
+
   withStartTimeout(timeoutMs: number): this {
     this.startTimeoutMs = timeoutMs;
     return this;
@@ -154,6 +169,7 @@ export class ClusterSpec {
       name: this.name,
       backend: 'process',
       startTimeoutMs: this.startTimeoutMs,
+      dataDirSizeLimitBytes: this.dataDirSizeLimitBytes,
     };
   }
 

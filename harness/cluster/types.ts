@@ -1,6 +1,7 @@
 // The cluster contract shared by every backend: started clusters, their members, and what a stopped one leaves.
 import type { Etcd3 } from 'etcd3';
 import type { EtcdBinaries } from '../binaries/types.js';
+import type { Session } from '../session.js';
 import type { RunResult } from '../util/exec.js';
 import type { EtcdVersion } from '../versions/version.js';
 import type { ClientTls } from './clients.js';
@@ -98,6 +99,8 @@ export interface StartedCluster extends AsyncDisposable {
   readonly name: string;
   readonly backend: Backend;
   readonly runId: string;
+  /** The run this cluster belongs to (journal, temp dir, Toxiproxy). */
+  readonly session: Session;
   readonly version: EtcdVersion;
   readonly binaries: EtcdBinaries;
   readonly members: readonly ClusterMember[];

@@ -25,7 +25,8 @@ export type JournalEntry =
   | { readonly kind: 'link'; readonly name: string }
   | { readonly kind: 'container'; readonly id: string; readonly label: string }
   | { readonly kind: 'network'; readonly id: string; readonly label: string }
-  | { readonly kind: 'volume'; readonly name: string };
+  | { readonly kind: 'volume'; readonly name: string }
+  | { readonly kind: 'mount'; readonly path: string };
 
 export const JOURNAL_SUFFIX = '.jsonl';
 

@@ -95,6 +95,7 @@ async function reapRun(
     errors.push(...count.errors);
   }
   const networkObjects = await reapNetworkObjects(entries, errors);
+  await reapMounts(entries, errors);
   let dirs = 0;
   for (const entry of entries) {
     if (entry.kind !== 'dir') continue;
@@ -130,6 +131,23 @@ async function reapProcesses(entries: readonly JournalEntry[], errors: string[])
     }
   }
   return killed;
+}
+
+async function reapMounts(entries: readonly JournalEntry[], errors: string[]): Promise<void> {
+  const mounts = entries.filter((entry) => entry.kind === 'mount');
+  if (mounts.length === 0) return;
+  const umount = await findOnPath('umount');
+  for (const entry of mounts) {
+    if (entry.kind !== 'mount' || !entry.path.includes(`/${TEMP_DIR_PREFIX}`)) continue;
+    if (!umount) {
+      errors.push(`cannot unmount ${entry.path}: umount not found`);
+      continue;
+    }
+    const result = await runCommand(umount, ['-l', entry.path], { allowFailure: true });
+    if (result.exitCode !== 0 && !/not mounted|no mount point|not found/i.test(result.stderr)) {
+      errors.push(`umount ${entry.path}: ${result.stderr.trim()}`);
+    }
+  }
 }
 
 async function reapNetworkObjects(entries: readonly JournalEntry[], errors: string[]): Promise<number> {

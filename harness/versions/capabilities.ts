@@ -23,6 +23,15 @@ export interface EtcdCapabilities {
   readonly dbTotalSizeMetric: string;
   /** Name of the db in-use size gauge. */
   readonly dbInUseSizeMetric: string;
+  /** The deprecated `etcd_debugging_` twin of the db size gauge (3.4 only; removed in 3.5). */
+  readonly debuggingDbTotalSizeMetric: string | undefined;
+  /**
+   * Server-side request latency histogram in the default metrics (3.7+: by request `type` and `success`). Every
+   * version has `grpc_server_handling_seconds`, but only with `--metrics=extensive`.
+   */
+  readonly requestDurationMetric: string | undefined;
+  /** Apply latency histogram by `op` (3.5+). */
+  readonly applyDurationMetric: string | undefined;
 }
 
 interface Rule {
@@ -41,11 +50,24 @@ const BASE: Omit<EtcdCapabilities, 'version'> = {
   removedFlags: [],
   dbTotalSizeMetric: 'etcd_mvcc_db_total_size_in_bytes',
   dbInUseSizeMetric: 'etcd_mvcc_db_total_size_in_use_in_bytes',
+  debuggingDbTotalSizeMetric: 'etcd_debugging_mvcc_db_total_size_in_bytes',
+  requestDurationMetric: undefined,
+  applyDurationMetric: undefined,
 };
 
-// Ordered oldest first; later rules override earlier ones. Sources: etcd CHANGELOG-3.5/3.6/3.7 and the upgrade guides.
+// Ordered oldest first; later rules override earlier ones. Sources: etcd CHANGELOG-3.5/3.6/3.7 and the upgrade guides;
+// metric names: real scrapes of 3.4.23, 3.5.35, 3.6.16, 3.7.3 (test/fixtures/metrics/).
 const RULES: readonly Rule[] = [
-  { from: '3.5.0', set: { logFlags: [], hasEtcdutl: true, snapshotTool: 'etcdutl' } },
+  {
+    from: '3.5.0',
+    set: {
+      logFlags: [],
+      hasEtcdutl: true,
+      snapshotTool: 'etcdutl',
+      debuggingDbTotalSizeMetric: undefined,
+      applyDurationMetric: 'etcd_server_apply_duration_seconds',
+    },
+  },
   { from: '3.5.10', set: { restoreBumpRevision: true } },
   { from: '3.5.20', set: { checkV2store: true } },
   {
@@ -55,6 +77,7 @@ const RULES: readonly Rule[] = [
       removedFlags: ['enable-v2', 'experimental-enable-v2v3', 'logger=capnslog'],
     },
   },
+  { from: '3.7.0', set: { requestDurationMetric: 'etcd_server_request_duration_seconds' } },
 ];
 
 const cache = new Map<string, EtcdCapabilities>();

@@ -131,3 +131,37 @@ describe('bad input gets a clear error and exit code 2', () => {
     expect(result.stderr).toMatch(/tail of m\d's log[\s\S]*invalid value "fast"/);
   });
 });
+
+describe('etcd-chaos faults', () => {
+  it('lists every fault with its parameters, default target and availability', () => {
+    const result = runCli(['faults', '--json']);
+    expect(result.code).toBe(0);
+    const listing = JSON.parse(result.stdout) as {
+      faults: { name: string; params: { name: string }[]; availableHere: boolean }[];
+    };
+    const names = listing.faults.map((fault) => fault.name);
+    for (const name of [
+      'network-latency',
+      'network-bandwidth',
+      'network-blackhole',
+      'network-reset',
+      'isolate',
+      'partition',
+      'disk-latency',
+      'disk-full',
+      'kill',
+      'terminate',
+      'pause',
+      'restart',
+      'quota-exhaustion',
+    ]) {
+      expect(names).toContain(name);
+    }
+    expect(
+      listing.faults.find((fault) => fault.name === 'network-latency')?.params.map((param) => param.name),
+    ).toEqual(['latencyMs', 'jitterMs', 'proxy', 'direction']);
+    const human = runCli(['faults']);
+    expect(human.stdout).toMatch(/disk-latency \(disk, default target: follower\)/);
+    expect(human.stdout).toMatch(/delayMs=number ms/);
+  });
+});

@@ -27,6 +27,7 @@ import type {
   StoppedCluster,
   StoppedMember,
 } from '../types.js';
+import { type DataDirMount, mountSizeLimitedDir } from './data-dir-mount.js';
 import { ProcessMember } from './process-member.js';
 
 const log = logger('cluster');
@@ -90,10 +91,12 @@ async function startOnce(
   const networks: MemberNetwork[] = [];
   const proxyNames: string[] = [];
   const members: ProcessMember[] = [];
+  const mounts: DataDirMount[] = [];
   const undo = async () => {
     await Promise.all(members.map((member) => member.dispose(false).catch(() => undefined)));
     await toxiproxy.removeProxies(proxyNames).catch(() => undefined);
     await Promise.all(networks.map((net) => net.release().catch(() => undefined)));
+    await Promise.all(mounts.map((mount) => mount.unmount().catch(() => undefined)));
   };
   try {
     for (const member of memberNames) networks.push(await plane.attachMember(`${name}${member}`));
@@ -142,6 +145,9 @@ async function startOnce(
       const memberDir = join(dir, member);
       await mkdir(memberDir, { recursive: true });
       const dataDir = join(memberDir, 'data');
+      if (spec.dataDirSizeLimitBytes !== undefined) {
+        mounts.push(await mountSizeLimitedDir(dataDir, spec.dataDirSizeLimitBytes, session.journal));
+      }
       const urls = {
         client: `${scheme}://${proxyOf(member, 'client').listen}`,
         clientDirect: `${scheme}://${net.host}:${net.ports.client}`,
@@ -202,6 +208,7 @@ async function startOnce(
       toxiproxy,
       dir,
       proxyNames,
+      mounts,
     });
     const { electionTimeoutMs } = timingOf(sharedFlags);
     await openPeerNetworkAfterBootstrap(members, toxiproxy, context.signal);
@@ -291,6 +298,7 @@ interface ClusterInit {
   readonly toxiproxy: ToxiproxyServer;
   readonly dir: string;
   readonly proxyNames: readonly string[];
+  readonly mounts: readonly DataDirMount[];
 }
 
 export class StartedProcessCluster implements StartedCluster {
@@ -435,9 +443,11 @@ export class StartedProcessCluster implements StartedCluster {
     }));
     const dir = this.dir;
     let removed = false;
+    const mounts = this.init.mounts;
     const remove = async () => {
       if (removed) return;
       removed = true;
+      await Promise.all(mounts.map((mount) => mount.unmount()));
       await rm(dir, { recursive: true, force: true });
     };
     return {
