@@ -25,7 +25,22 @@ export interface NormalizedClusterSpec {
   readonly startTimeoutMs: number | undefined;
   /** Each member's data dir on a tmpfs of this size (root only): makes disk-full faults possible. */
   readonly dataDirSizeLimitBytes: number | undefined;
+  /** Fills each member's data dir before its first start (e.g. `snapshot restore`). */
+  readonly dataDirInitializer: DataDirInitializer | undefined;
 }
+
+/** What a data dir initializer gets: the flags a `snapshot restore` for this member must use. */
+export interface DataDirInit {
+  readonly member: string;
+  /** Does not exist yet (or is an empty mount point). */
+  readonly dataDir: string;
+  readonly initialCluster: string;
+  readonly initialAdvertisePeerUrl: string;
+  readonly clusterToken: string;
+  readonly binaries: EtcdBinaries;
+}
+
+export type DataDirInitializer = (init: DataDirInit) => Promise<void>;
 
 export interface StartOptions {
   /** Run the cluster in this session (shared Toxiproxy, journal, temp dir); by default the cluster opens its own. */
@@ -49,6 +64,7 @@ export class ClusterSpec {
   private name: string | undefined;
   private startTimeoutMs: number | undefined;
   private dataDirSizeLimitBytes: number | undefined;
+  private dataDirInitializer: DataDirInitializer | undefined;
 
   private constructor(version: EtcdVersion) {
     this.version = version;
@@ -144,6 +160,12 @@ export class ClusterSpec {
     return this;
   }
 
+  /** Prepares every member's data dir before the first start, e.g. restoring a snapshot into it. */
+  withDataDirInitializer(initializer: DataDirInitializer): this {
+    this.dataDirInitializer = initializer;
+    return this;
+  }
+
   withStartTimeout(timeoutMs: number): this {
     this.startTimeoutMs = timeoutMs;
     return this;
@@ -170,6 +192,7 @@ export class ClusterSpec {
       backend: 'process',
       startTimeoutMs: this.startTimeoutMs,
       dataDirSizeLimitBytes: this.dataDirSizeLimitBytes,
+      dataDirInitializer: this.dataDirInitializer,
     };
   }
 

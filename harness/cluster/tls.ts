@@ -20,6 +20,11 @@ export interface CertFiles {
   readonly key: string;
 }
 
+interface Issued {
+  readonly cert: x509.X509Certificate;
+  readonly keys: CryptoKeyPair;
+}
+
 export interface TlsMaterial {
   readonly dir: string;
   readonly caFile: string;
@@ -28,37 +33,46 @@ export interface TlsMaterial {
   readonly client: CertFiles;
 }
 
-export interface TlsRequest {
-  readonly dir: string;
-  readonly members: readonly { readonly name: string; readonly ips: readonly string[] }[];
-}
+/** A cluster's CA, kept for the cluster's lifetime so members added later get certificates from it. */
+export class TlsAuthority {
+  private readonly memberFiles: Record<string, CertFiles> = {};
 
-interface Issued {
-  readonly cert: x509.X509Certificate;
-  readonly keys: CryptoKeyPair;
-}
+  private constructor(
+    readonly dir: string,
+    readonly caFile: string,
+    private readonly ca: Issued,
+    readonly client: CertFiles,
+  ) {}
 
-export async function generateTlsMaterial(request: TlsRequest): Promise<TlsMaterial> {
-  await mkdir(request.dir, { recursive: true, mode: 0o700 });
-  const ca = await createCa('etcd-chaos test CA');
-  const caFile = join(request.dir, 'ca.crt');
-  await writeFile(caFile, ca.cert.toString('pem'));
-  const members: Record<string, CertFiles> = {};
-  for (const member of request.members) {
-    const issued = await issue(ca, `CN=${member.name}`, {
+  static async create(dir: string): Promise<TlsAuthority> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const ca = await createCa('etcd-chaos test CA');
+    const caFile = join(dir, 'ca.crt');
+    await writeFile(caFile, ca.cert.toString('pem'));
+    const client = await writePair(
+      dir,
+      'client',
+      await issue(ca, 'CN=etcd-chaos-client', { dns: [], ips: [], server: false }),
+    );
+    return new TlsAuthority(dir, caFile, ca, client);
+  }
+
+  /** A certificate for a member, valid for server and peer use at `ips` (and 127.0.0.1, ::1, localhost). */
+  async issueMember(name: string, ips: readonly string[]): Promise<CertFiles> {
+    const issued = await issue(this.ca, `CN=${name}`, {
       // No bare member name: etcd resolves DNS SANs of peer certificates, and an unresolvable name stalls handshakes.
       dns: ['localhost'],
-      ips: ['127.0.0.1', '::1', ...member.ips],
+      ips: ['127.0.0.1', '::1', ...ips],
       server: true,
     });
-    members[member.name] = await writePair(request.dir, member.name, issued);
+    const files = await writePair(this.dir, name, issued);
+    this.memberFiles[name] = files;
+    return files;
   }
-  const client = await writePair(
-    request.dir,
-    'client',
-    await issue(ca, 'CN=etcd-chaos-client', { dns: [], ips: [], server: false }),
-  );
-  return { dir: request.dir, caFile, members, client };
+
+  get material(): TlsMaterial {
+    return { dir: this.dir, caFile: this.caFile, members: { ...this.memberFiles }, client: this.client };
+  }
 }
 
 /** A CA unrelated to the cluster's, with a client certificate it signed: the cluster must refuse both. */

@@ -1,23 +1,20 @@
 // The process backend: etcd members as local processes behind one Toxiproxy server, each member with a client
 // proxy and a peer proxy (the advertised peer URL), on the loopback or netns network plane.
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { resolveEtcd } from '../../binaries/resolve-etcd.js';
 import type { EtcdBinaries, ProgressListener } from '../../binaries/types.js';
-import { describeError, InputError, MemberStartError, PortInUseError, TimeoutError } from '../../errors.js';
+import { describeError, HarnessError, InputError, MemberStartError, TimeoutError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { Session } from '../../session.js';
-import { capabilitiesOf } from '../../versions/capabilities.js';
 import type { EtcdVersion } from '../../versions/version.js';
 import { type ClientTls, createEtcdClient } from '../clients.js';
 import { runEtcdctl } from '../etcdctl.js';
-import { type EtcdFlags, renderFlags, timingOf } from '../flags.js';
-import type { MemberNetwork, NetworkMode, NetworkPlane } from '../network/plane.js';
-import { isPortFree, portHolder } from '../ports.js';
+import { type EtcdFlags, timingOf } from '../flags.js';
+import type { NetworkMode, NetworkPlane } from '../network/plane.js';
 import type { NormalizedClusterSpec } from '../spec.js';
-import { generateTlsMaterial, type TlsMaterial } from '../tls.js';
-import type { ProxyInfo } from '../toxiproxy-control.js';
+import { TlsAuthority, type TlsMaterial } from '../tls.js';
 import type { ToxiproxyServer } from '../toxiproxy-server.js';
 import type {
   ClusterMember,
@@ -27,8 +24,8 @@ import type {
   StoppedCluster,
   StoppedMember,
 } from '../types.js';
-import { type DataDirMount, mountSizeLimitedDir } from './data-dir-mount.js';
-import { ProcessMember } from './process-member.js';
+import { MemberFactory, type MemberPlan } from './member-factory.js';
+import type { ProcessMember } from './process-member.js';
 
 const log = logger('cluster');
 const BIND_RETRIES = 2;
@@ -56,12 +53,8 @@ export async function startProcessCluster(
       return await startOnce(spec, context, { binaries, plane, toxiproxy, name });
     } catch (error) {
       // Ports picked by the kernel can be taken between our probe and etcd's bind: pick new ones and retry.
-      if (
-        error instanceof MemberStartError &&
-        /address already in use/i.test(error.logTail) &&
-        spec.basePort === undefined &&
-        attempt < BIND_RETRIES
-      ) {
+      const portRace = error instanceof MemberStartError && /address already in use/i.test(error.logTail);
+      if (portRace && spec.basePort === undefined && attempt < BIND_RETRIES) {
         log('port race on start of %s, retrying: %s', name, describeError(error));
         continue;
       }
@@ -86,142 +79,75 @@ async function startOnce(
   const { session } = context;
   const dir = join(session.workDir, name);
   await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+  const tls = spec.tls ? await TlsAuthority.create(join(dir, 'tls')) : undefined;
+  const factory = new MemberFactory({
+    session,
+    clusterName: name,
+    clusterDir: dir,
+    plane,
+    toxiproxy,
+    binaries,
+    tls,
+    basePort: spec.basePort,
+    dataDirSizeLimitBytes: spec.dataDirSizeLimitBytes,
+  });
   const memberNames = Array.from({ length: spec.members }, (_, index) => `m${index + 1}`);
-  const networks: MemberNetwork[] = [];
-  const proxyNames: string[] = [];
-  const members: ProcessMember[] = [];
-  const mounts: DataDirMount[] = [];
-  const undo = async () => {
-    await Promise.all(members.map((member) => member.dispose(false).catch(() => undefined)));
-    await toxiproxy.removeProxies(proxyNames).catch(() => undefined);
-    await Promise.all(networks.map((net) => net.release().catch(() => undefined)));
-    await Promise.all(mounts.map((mount) => mount.unmount().catch(() => undefined)));
-  };
+  const plans = await factory.provision(memberNames);
+  const token = `${name}-${session.runId}`;
+  const initialCluster = plans.map((plan) => `${plan.name}=${plan.urls.peer}`).join(',');
+  const cluster = new StartedProcessCluster({
+    name,
+    session,
+    ownsSession: context.ownsSession,
+    binaries,
+    factory,
+    tls,
+    flags: { ...spec.flags },
+    memberFlags: spec.memberFlags,
+    network: plane.mode,
+    toxiproxy,
+    dir,
+    token,
+  });
   try {
-    for (const member of memberNames) networks.push(await plane.attachMember(`${name}${member}`));
-    const tls = spec.tls
-      ? await generateTlsMaterial({
-          dir: join(dir, 'tls'),
-          members: memberNames.map((member, index) => ({
-            name: member,
-            ips: [networks[index]?.host ?? '127.0.0.1', ...plane.sourceAddresses],
-          })),
-        })
-      : undefined;
-    const clientTls: ClientTls | undefined = tls
-      ? { caFile: tls.caFile, certFile: tls.client.cert, keyFile: tls.client.key }
-      : undefined;
-
-    const clientListens = await clientProxyListens(spec, plane, memberNames);
-    const requests = memberNames.flatMap((member, index) => {
-      const net = networks[index]!;
-      return [
-        {
-          name: `${session.shortId}-${name}-${member}-client`,
-          listen: clientListens[index]!,
-          upstream: `${net.host}:${net.ports.client}`,
-        },
-        {
-          name: `${session.shortId}-${name}-${member}-peer`,
-          listen: `${plane.peerProxyHost}:0`,
-          upstream: `${net.host}:${net.ports.peer}`,
-        },
-      ];
-    });
-    proxyNames.push(...requests.map((request) => request.name));
-    const proxies = await toxiproxy.createProxies(requests);
-    const proxyOf = (member: string, kind: 'client' | 'peer'): ProxyInfo =>
-      proxies.find((proxy) => proxy.name === `${session.shortId}-${name}-${member}-${kind}`)!;
-
-    const scheme = tls ? 'https' : 'http';
-    const initialCluster = memberNames
-      .map((member) => `${member}=${scheme}://${proxyOf(member, 'peer').listen}`)
-      .join(',');
-    const capabilities = capabilitiesOf(binaries.version);
-    const sharedFlags: EtcdFlags = { ...spec.flags };
-    for (const [index, member] of memberNames.entries()) {
-      const net = networks[index]!;
-      const memberDir = join(dir, member);
-      await mkdir(memberDir, { recursive: true });
-      const dataDir = join(memberDir, 'data');
-      if (spec.dataDirSizeLimitBytes !== undefined) {
-        mounts.push(await mountSizeLimitedDir(dataDir, spec.dataDirSizeLimitBytes, session.journal));
+    for (const plan of plans) {
+      if (spec.dataDirInitializer) {
+        await spec.dataDirInitializer({
+          member: plan.name,
+          dataDir: plan.dataDir,
+          initialCluster,
+          initialAdvertisePeerUrl: plan.urls.peer,
+          clusterToken: token,
+          binaries,
+        });
       }
-      const urls = {
-        client: `${scheme}://${proxyOf(member, 'client').listen}`,
-        clientDirect: `${scheme}://${net.host}:${net.ports.client}`,
-        peer: `${scheme}://${proxyOf(member, 'peer').listen}`,
-        peerDirect: `${scheme}://${net.host}:${net.ports.peer}`,
-        metrics: `http://${net.host}:${net.ports.metrics}`,
-      };
-      const topology = [
-        `--name=${member}`,
-        `--data-dir=${dataDir}`,
-        `--listen-client-urls=${urls.clientDirect}`,
-        `--advertise-client-urls=${urls.client}`,
-        `--listen-peer-urls=${urls.peerDirect}`,
-        `--initial-advertise-peer-urls=${urls.peer}`,
-        `--initial-cluster=${initialCluster}`,
-        '--initial-cluster-state=new',
-        `--initial-cluster-token=${name}-${session.runId}`,
-        `--listen-metrics-urls=${urls.metrics}`,
-        ...capabilities.logFlags,
-        ...(tls ? tlsFlags(tls, member) : []),
-      ];
-      const args = [...topology, ...renderFlags({ ...sharedFlags, ...(spec.memberFlags[member] ?? {}) })];
-      members.push(
-        new ProcessMember({
-          name: member,
-          etcdBinary: binaries.etcd,
-          args,
-          urls,
-          dataDir,
-          logPath: join(memberDir, 'etcd.log'),
-          proxies: { client: proxyOf(member, 'client'), peer: proxyOf(member, 'peer') },
-          net,
-          toxiproxy,
-          journal: session.journal,
-          clientTls,
-        }),
+      cluster.adopt(
+        plan,
+        factory.build(plan, { initialCluster, state: 'new', token, flags: cluster.flagsFor(plan.name) }),
       );
     }
     context.onProgress?.({
       kind: 'step',
-      message: `starting ${members.length} etcd ${binaries.version} members (${plane.mode})`,
+      message: `starting ${plans.length} etcd ${binaries.version} members (${plane.mode})`,
     });
     context.signal?.throwIfAborted();
+    const members = cluster.members;
     // Peer proxies stay closed while members bootstrap (they keep their ports): see openPeerNetworkAfterBootstrap.
     if (members.length > 1)
       await Promise.all(members.map((member) => toxiproxy.setEnabled(member.proxies.peer.name, false)));
     await Promise.all(members.map((member) => member.start()));
-    const cluster = new StartedProcessCluster({
-      name,
-      session,
-      ownsSession: context.ownsSession,
-      binaries,
-      members,
-      tls,
-      clientTls,
-      flags: sharedFlags,
-      network: plane.mode,
-      toxiproxy,
-      dir,
-      proxyNames,
-      mounts,
-    });
-    const { electionTimeoutMs } = timingOf(sharedFlags);
     await openPeerNetworkAfterBootstrap(members, toxiproxy, context.signal);
+    const { electionTimeoutMs } = timingOf(spec.flags);
     await cluster.waitHealthy({
       timeoutMs: spec.startTimeoutMs ?? Math.max(30_000, electionTimeoutMs * 6),
       signal: context.signal,
     });
-    session.defer(`cluster ${name}`, () => cluster.teardown());
-    return cluster;
   } catch (error) {
-    await undo();
+    await cluster.teardown().catch(() => undefined);
     throw error;
   }
+  session.defer(`cluster ${name}`, () => cluster.teardown());
+  return cluster;
 }
 
 /**
@@ -241,48 +167,12 @@ async function openPeerNetworkAfterBootstrap(
   while (pending.size > 0 && Date.now() < deadline) {
     signal?.throwIfAborted();
     for (const member of [...pending]) {
-      if (member.state === 'exited')
-        pending.delete(member); // waitHealthy reports it with its log
-      else if (await member.serving()) pending.delete(member);
+      // A member that exited is reported, with its log, by waitHealthy.
+      if (member.state === 'exited' || (await member.serving())) pending.delete(member);
     }
     if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await Promise.all(members.map((member) => toxiproxy.setEnabled(member.proxies.peer.name, true)));
-}
-
-async function clientProxyListens(
-  spec: NormalizedClusterSpec,
-  plane: NetworkPlane,
-  members: readonly string[],
-): Promise<string[]> {
-  if (spec.basePort === undefined) return members.map(() => `${plane.clientProxyHost}:0`);
-  const listens: string[] = [];
-  for (const [index, member] of members.entries()) {
-    const port = spec.basePort + index;
-    if (!(await isPortFree(port, plane.clientProxyHost))) {
-      throw new PortInUseError(
-        port,
-        `client endpoint of ${member} (--base-port ${spec.basePort} + ${index})`,
-        await portHolder(port),
-      );
-    }
-    listens.push(`${plane.clientProxyHost}:${port}`);
-  }
-  return listens;
-}
-
-function tlsFlags(tls: TlsMaterial, member: string): string[] {
-  const files = tls.members[member]!;
-  return [
-    `--cert-file=${files.cert}`,
-    `--key-file=${files.key}`,
-    `--trusted-ca-file=${tls.caFile}`,
-    '--client-cert-auth=true',
-    `--peer-cert-file=${files.cert}`,
-    `--peer-key-file=${files.key}`,
-    `--peer-trusted-ca-file=${tls.caFile}`,
-    '--peer-client-cert-auth=true',
-  ];
 }
 
 interface ClusterInit {
@@ -290,15 +180,19 @@ interface ClusterInit {
   readonly session: Session;
   readonly ownsSession: boolean;
   readonly binaries: EtcdBinaries;
-  readonly members: readonly ProcessMember[];
-  readonly tls: TlsMaterial | undefined;
-  readonly clientTls: ClientTls | undefined;
+  readonly factory: MemberFactory;
+  readonly tls: TlsAuthority | undefined;
   readonly flags: EtcdFlags;
+  readonly memberFlags: Readonly<Record<string, EtcdFlags>>;
   readonly network: NetworkMode;
   readonly toxiproxy: ToxiproxyServer;
   readonly dir: string;
-  readonly proxyNames: readonly string[];
-  readonly mounts: readonly DataDirMount[];
+  readonly token: string;
+}
+
+interface Slot {
+  readonly plan: MemberPlan;
+  readonly member: ProcessMember;
 }
 
 export class StartedProcessCluster implements StartedCluster {
@@ -306,12 +200,13 @@ export class StartedProcessCluster implements StartedCluster {
   readonly name: string;
   readonly runId: string;
   readonly binaries: EtcdBinaries;
-  readonly members: readonly ProcessMember[];
-  readonly tls: TlsMaterial | undefined;
   readonly flags: EtcdFlags;
   readonly network: NetworkMode;
   readonly toxiproxy: ToxiproxyServer;
   readonly dir: string;
+  private readonly slots: Slot[] = [];
+  /** Members removed from the cluster: kept for their logs and data dirs. */
+  private readonly removed: Slot[] = [];
   private readonly clients = new Set<Etcd3>();
   private stopping: Promise<StoppedCluster> | undefined;
   private tornDown: Promise<void> | undefined;
@@ -320,8 +215,6 @@ export class StartedProcessCluster implements StartedCluster {
     this.name = init.name;
     this.runId = init.session.runId;
     this.binaries = init.binaries;
-    this.members = init.members;
-    this.tls = init.tls;
     this.flags = init.flags;
     this.network = init.network;
     this.toxiproxy = init.toxiproxy;
@@ -334,6 +227,24 @@ export class StartedProcessCluster implements StartedCluster {
 
   get session(): Session {
     return this.init.session;
+  }
+
+  get members(): readonly ProcessMember[] {
+    return this.slots.map((slot) => slot.member);
+  }
+
+  get tls(): TlsMaterial | undefined {
+    return this.init.tls?.material;
+  }
+
+  /** Internal: attaches a provisioned member (start and addMember). */
+  adopt(plan: MemberPlan, member: ProcessMember): void {
+    this.slots.push({ plan, member });
+  }
+
+  /** The flags a member gets: presets and cluster flags, then its own. */
+  flagsFor(member: string): EtcdFlags {
+    return { ...this.flags, ...(this.init.memberFlags[member] ?? {}) };
   }
 
   member(name: string): ProcessMember {
@@ -351,13 +262,13 @@ export class StartedProcessCluster implements StartedCluster {
   }
 
   clientTls(): ClientTls | undefined {
-    return this.init.clientTls;
+    return this.init.factory.clientTls;
   }
 
   client(options: { callTimeoutMs?: number } = {}): Etcd3 {
     const client = createEtcdClient({
       endpoints: this.endpoints(),
-      tls: this.init.clientTls,
+      tls: this.clientTls(),
       callTimeoutMs: options.callTimeoutMs,
     });
     this.clients.add(client);
@@ -370,11 +281,116 @@ export class StartedProcessCluster implements StartedCluster {
       {
         etcdctl: this.binaries.etcdctl,
         endpoints: targets.map((member) => member.urls.client),
-        tls: this.init.clientTls,
+        tls: this.clientTls(),
       },
       args,
       options,
     );
+  }
+
+  /** Member ids as etcd prints them (hex), by member name, from `etcdctl member list`. */
+  async memberIds(): Promise<Record<string, string>> {
+    const running = this.members.filter((member) => member.state === 'running').map((member) => member.name);
+    const list = await this.etcdctl<{ members?: { ID: number | string; name: string }[] }>(
+      ['member', 'list'],
+      {
+        json: true,
+        members: running,
+      },
+    );
+    const ids: Record<string, string> = {};
+    for (const entry of list.json?.members ?? []) {
+      // etcdctl's JSON prints the uint64 id as a number that may exceed 2^53: re-read it from the raw text.
+      const raw = new RegExp(`"ID":(\\d+),"name":"${entry.name}"`).exec(list.stdout)?.[1] ?? String(entry.ID);
+      if (entry.name) ids[entry.name] = BigInt(raw).toString(16);
+    }
+    return ids;
+  }
+
+  /**
+   * Adds a member to the running cluster the documented way: `etcdctl member add`, then start it with
+   * `--initial-cluster-state=existing` and an empty data dir; resolves when it is healthy.
+   */
+  async addMember(
+    name?: string,
+    options: { flags?: EtcdFlags; timeoutMs?: number } = {},
+  ): Promise<ProcessMember> {
+    const taken = new Set([...this.slots, ...this.removed].map((slot) => slot.member.name));
+    const memberName = name ?? nextMemberName(taken);
+    if (taken.has(memberName))
+      throw new InputError(`A member named \`${memberName}\` already exists in cluster ${this.name}.`);
+    const [plan] = await this.init.factory.provision([memberName], this.slots.length + this.removed.length);
+    if (!plan) throw new HarnessError(`could not provision member ${memberName}`);
+    try {
+      await this.reconfigure(['member', 'add', memberName, `--peer-urls=${plan.urls.peer}`]);
+      const initialCluster = [...this.slots.map((slot) => slot.plan), plan]
+        .map((entry) => `${entry.name}=${entry.urls.peer}`)
+        .join(',');
+      const member = this.init.factory.build(plan, {
+        initialCluster,
+        state: 'existing',
+        token: this.init.token,
+        flags: { ...this.flagsFor(memberName), ...(options.flags ?? {}) },
+      });
+      this.adopt(plan, member);
+      await member.start();
+      await member.waitHealthy(options.timeoutMs ?? 60_000);
+      return member;
+    } catch (error) {
+      const index = this.slots.findIndex((slot) => slot.plan === plan);
+      if (index !== -1) {
+        const [slot] = this.slots.splice(index, 1);
+        await slot?.member.dispose(false);
+      }
+      await this.init.factory.releaseNetwork(plan);
+      throw error;
+    }
+  }
+
+  /**
+   * Removes a member the documented way (`etcdctl member remove <id>` through the others), then stops its process
+   * and takes down its proxies. Its data dir and log stay (in `removedMembers`) for evidence.
+   */
+  async removeMember(name: string): Promise<void> {
+    const index = this.slots.findIndex((slot) => slot.member.name === name);
+    const slot = this.slots[index];
+    if (!slot) throw new InputError(`No member \`${name}\` in cluster ${this.name}.`);
+    const ids = await this.memberIds();
+    const id = ids[name] ?? (await this.memberIdFromLog(slot.member));
+    if (!id) throw new HarnessError(`Cannot find the member id of ${name} to remove it.`);
+    await this.reconfigure(['member', 'remove', id], slot.member);
+    this.slots.splice(index, 1);
+    this.removed.push(slot);
+    await slot.member.dispose(false);
+    await this.init.factory.releaseNetwork(slot.plan);
+  }
+
+  /**
+   * Runs a membership change through the running members. With strict reconfig checking (the default) etcd refuses
+   * with "unhealthy cluster" until its leader has been connected to every voting member for its 5 s health
+   * interval, e.g. right after a start: retry for that long while etcd says exactly that.
+   */
+  private async reconfigure(args: readonly string[], excluding?: ProcessMember): Promise<void> {
+    const members = this.members
+      .filter((member) => member !== excluding && member.state === 'running')
+      .map((member) => member.name);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const result = await this.etcdctl(args, { members, allowFailure: true });
+      if (result.exitCode === 0) return;
+      const output = `${result.stderr}${result.stdout}`;
+      if (!/unhealthy cluster|not enough started members/.test(output) || Date.now() > deadline) {
+        throw new HarnessError(`\`etcdctl ${args.join(' ')}\` failed: ${output.trim()}`, {
+          context: { command: result.command },
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /** Members removed with `removeMember` (their data dirs and logs are kept until the cluster is removed). */
+  get removedMembers(): readonly ProcessMember[] {
+    return this.removed.map((slot) => slot.member);
   }
 
   async leader(options: { timeoutMs?: number } = {}): Promise<ClusterMember | undefined> {
@@ -387,14 +403,14 @@ export class StartedProcessCluster implements StartedCluster {
         .map(async (member) => {
           const client = createEtcdClient({
             endpoints: [member.urls.clientDirect],
-            tls: this.init.clientTls,
+            tls: this.clientTls(),
             callTimeoutMs: timeoutMs,
           });
           try {
             const status = await client.maintenance.status();
             idToMember.set(String(status.header.member_id), member);
-            if (String(status.leader) !== '0')
-              votes.set(String(status.leader), (votes.get(String(status.leader)) ?? 0) + 1);
+            const leader = String(status.leader);
+            if (leader !== '0') votes.set(leader, (votes.get(leader) ?? 0) + 1);
           } catch {
             // unreachable members do not vote
           } finally {
@@ -432,18 +448,18 @@ export class StartedProcessCluster implements StartedCluster {
   private async stopMembers(graceful: boolean): Promise<StoppedCluster> {
     for (const client of this.clients) client.close();
     this.clients.clear();
-    const exits = await Promise.all(this.members.map((member) => member.dispose(graceful)));
-    await this.toxiproxy.removeProxies(this.init.proxyNames).catch(() => undefined);
-    await Promise.all(this.members.map((member) => member.releaseNetwork().catch(() => undefined)));
-    const stoppedMembers: StoppedMember[] = this.members.map((member, index) => ({
-      name: member.name,
-      dataDir: member.dataDir,
-      logPath: member.logPath,
+    const all = [...this.slots, ...this.removed];
+    const exits = await Promise.all(all.map((slot) => slot.member.dispose(graceful)));
+    await Promise.all(this.slots.map((slot) => this.init.factory.releaseNetwork(slot.plan)));
+    const stoppedMembers: StoppedMember[] = all.map((slot, index) => ({
+      name: slot.member.name,
+      dataDir: slot.member.dataDir,
+      logPath: slot.member.logPath,
       exit: exits[index],
     }));
     const dir = this.dir;
+    const mounts = all.map((slot) => slot.plan.mount).filter((mount) => mount !== undefined);
     let removed = false;
-    const mounts = this.init.mounts;
     const remove = async () => {
       if (removed) return;
       removed = true;
@@ -480,4 +496,13 @@ export class StartedProcessCluster implements StartedCluster {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }
+
+  private async memberIdFromLog(member: ProcessMember): Promise<string | undefined> {
+    const text = await member.tailLog(400);
+    return /"local-member-id":"([0-9a-f]+)"/.exec(text)?.[1];
+  }
+}
+
+function nextMemberName(taken: ReadonlySet<string>): string {
+  for (let index = 1; ; index++) if (!taken.has(`m${index}`)) return `m${index}`;
 }

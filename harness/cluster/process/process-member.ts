@@ -284,10 +284,6 @@ export class ProcessMember implements ClusterMember {
     return exit;
   }
 
-  async releaseNetwork(): Promise<void> {
-    await this.init.net.release();
-  }
-
   private requireRunning(action: string): RunningProcess {
     if (!this.current)
       throw new UnsupportedError(`cannot ${action} member ${this.name}: it is ${this.currentState}`);
