@@ -5,6 +5,7 @@ import { registerBench } from './cli/bench-command.js';
 import { registerCleanup } from './cli/cleanup-command.js';
 import { registerFaults } from './cli/faults-command.js';
 import type { GlobalOptions } from './cli/global-options.js';
+import { registerList } from './cli/list-command.js';
 import { EXIT, reportError } from './cli/output.js';
 import { registerRun } from './cli/run-command.js';
 import { registerSetup } from './cli/setup-command.js';
@@ -33,6 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerSetup(program, globals);
   registerUp(program, globals);
   registerRun(program, globals);
+  registerList(program);
   registerCleanup(program);
   registerVersions(program);
   registerFaults(program);

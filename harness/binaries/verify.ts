@@ -35,7 +35,6 @@ export async function verifyEtcdTools(dir: string, version: EtcdVersion): Promis
       try {
         const result = await runCommand(path, VERSION_ARGS[tool], {
           timeoutMs: 15_000,
-          env: { ETCDCTL_API: '3' },
         });
         output = `${result.stdout}\n${result.stderr}`;
       } catch (error) {

@@ -1,30 +1,35 @@
-// Cluster-shaping options shared by `up`, `run` and friends, and their translation into a ClusterSpec.
+// Cluster-shaping options: the target (version, flags, TLS, network) shared by `up` and `run`, and the topology
+// options only `up` takes (scenarios choose their own member counts).
 import type { Command } from 'commander';
-import { parseFlagArguments } from '../cluster/flags.js';
+import { parseFlagArguments, presetFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import { ClusterSpec } from '../cluster/spec.js';
+import { InputError } from '../errors.js';
+import type { RunTarget } from '../scenario/types.js';
+import { capabilitiesOf } from '../versions/capabilities.js';
 import { describeSupportedVersions } from '../versions/catalog.js';
+import { resolveVersion } from '../versions/version.js';
 import { collect, parseIntegerOption } from './options.js';
 
-export interface ClusterOptions {
+export interface TargetOptions {
   etcdVersion: string;
-  members?: number;
   tls?: boolean;
   flag?: string[];
   preset?: string;
   network: NetworkModeRequest;
+}
+
+export interface ClusterOptions extends TargetOptions {
+  members?: number;
   basePort?: number;
   dataDirSize?: number;
 }
 
-export function addClusterOptions(command: Command): Command {
+const NETWORKS: readonly NetworkModeRequest[] = ['auto', 'netns', 'loopback'];
+
+export function addTargetOptions(command: Command): Command {
   return command
     .option('--etcd-version <version>', `etcd version or line (${describeSupportedVersions()})`, 'default')
-    .option(
-      '--members <n>',
-      'number of members: odd, 1 to 7',
-      parseIntegerOption('--members', 'an odd integer from 1 to 7'),
-    )
     .option('--tls', 'mTLS for client and peer traffic (CA and certificates generated for the run)')
     .option(
       '--flag <name=value>',
@@ -35,21 +40,57 @@ export function addClusterOptions(command: Command): Command {
       '--preset <name>',
       "tuned flags: guide-tuned (the operations guide's manifest: quota 8 GiB, heartbeat 500, election 5000, ...)",
     )
-    .option('--network <mode>', 'auto | netns (own network namespace per member, root) | loopback', 'auto')
+    .option('--network <mode>', 'auto | netns (own network namespace per member, root) | loopback', 'auto');
+}
+
+export function addClusterOptions(command: Command): Command {
+  return addTargetOptions(command)
+    .option(
+      '--members <n>',
+      'number of members: odd, 1 to 7',
+      parseIntegerOption('--members', 'an odd integer from 1 to 7'),
+    )
     .option(
       '--base-port <port>',
       'client endpoints on fixed ports port, port+1, ... (default: free ports)',
       parseIntegerOption('--base-port', 'a TCP port number'),
+    )
+    .option(
+      '--data-dir-size <bytes>',
+      'each data dir on a tmpfs of this size (root; enables the disk-full fault)',
+      parseIntegerOption('--data-dir-size', 'a size in bytes'),
     );
 }
 
+/** The user's flags: the preset first, then `--flag`s (which win). Validated (managed flags refused). */
+export function targetFlags(options: TargetOptions): Record<string, string> {
+  return {
+    ...(options.preset ? presetFlags(options.preset) : {}),
+    ...parseFlagArguments(options.flag ?? []),
+  };
+}
+
+export function targetFromOptions(options: TargetOptions): RunTarget {
+  if (!NETWORKS.includes(options.network)) {
+    throw new InputError(
+      `Expected \`--network\` to be one of ${NETWORKS.join(', ')}, got \`${options.network}\`.`,
+    );
+  }
+  const version = resolveVersion(options.etcdVersion);
+  return {
+    version,
+    capabilities: capabilitiesOf(version),
+    flags: targetFlags(options),
+    tls: Boolean(options.tls),
+    network: options.network,
+  };
+}
+
 export function specFromOptions(options: ClusterOptions): ClusterSpec {
-  const spec = ClusterSpec.etcd(options.etcdVersion);
+  const target = targetFromOptions(options);
+  const spec = ClusterSpec.etcd(target.version).withTls(target.tls).withNetwork(target.network);
+  if (Object.keys(target.flags).length > 0) spec.withFlags(target.flags);
   if (options.members !== undefined) spec.withMembers(options.members);
-  if (options.tls) spec.withTls();
-  if (options.preset) spec.withPreset(options.preset);
-  if (options.flag?.length) spec.withFlags(parseFlagArguments(options.flag));
-  spec.withNetwork(options.network);
   if (options.basePort !== undefined) spec.withBasePort(options.basePort);
   if (options.dataDirSize !== undefined) spec.withDataDirSizeLimit(options.dataDirSize);
   return spec;

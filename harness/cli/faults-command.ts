@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { NetnsPlane } from '../cluster/network/netns.js';
 import { LOOPBACK_ISOLATION_REASON } from '../cluster/network/plane.js';
 import { ptraceAvailability } from '../faults/disk.js';
-import { describeParam } from '../faults/params.js';
 import { builtInFaults } from '../faults/registry.js';
 import { TARGET_DESCRIPTION } from '../faults/targets.js';
+import { describeParam } from '../params.js';
 import { isRoot } from '../util/exec.js';
 import { printJsonLine } from './output.js';
 

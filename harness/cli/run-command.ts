@@ -1,46 +1,166 @@
-// `etcd-chaos run`: the main job. Until the conformance suite lands it runs the smoke check and writes its report.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+// `etcd-chaos run`: the main job. Runs the quick (or full) suite, or the named scenarios/claims, against the target
+// version, writes DIR/result.json, prints a verdict table, and exits 0 (pass), 1 (a claim failed) or 2 (error).
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { resolveEtcd } from '../binaries/resolve-etcd.js';
+import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
+import { InputError } from '../errors.js';
+import type { Finding } from '../findings/finding.js';
+import { buildRunResult, writeRunResult } from '../result/build-result.js';
+import type { RunResult } from '../result/run-result.js';
+import { runSuite } from '../scenario/runner.js';
+import type { Intensity } from '../scenario/types.js';
 import { Session } from '../session.js';
-import { runSmoke } from '../smoke.js';
-import { addClusterOptions, type ClusterOptions, specFromOptions } from './cluster-options.js';
+import { addTargetOptions, type TargetOptions, targetFromOptions } from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
-import { EXIT, printJsonLine } from './output.js';
+import { collect } from './options.js';
+import { printJsonLine } from './output.js';
 import { lineProgress } from './progress.js';
+import { availableScenarios, selectScenarios } from './scenario-selection.js';
 
-interface RunOptions extends ClusterOptions {
+interface RunOptions extends TargetOptions {
+  suite: string;
   reportDir: string;
   json?: boolean;
+  scenarioDir?: string[];
+  strict?: boolean;
+  param?: string[];
 }
 
 export function registerRun(program: Command, globals: () => GlobalOptions): void {
-  addClusterOptions(
+  addTargetOptions(
     program
       .command('run')
-      .description('run the checks on a throwaway cluster and write a report (exit 0 pass, 1 fail, 2 error)'),
+      .argument('[scenarios...]', 'scenario ids or claim ids (default: every scenario of the suite)')
+      .description(
+        'check the claims on throwaway clusters and write a report (exit 0 pass, 1 a claim failed, 2 error)',
+      ),
   )
-    .option('--report-dir <dir>', 'where to write the report', 'reports/latest')
-    .option('--json', 'print the result as one JSON line')
-    .action(async (options: RunOptions) => {
-      const spec = specFromOptions(options);
-      const onProgress = lineProgress();
-      await using session = await Session.open({ onProgress });
-      const result = await runSmoke(spec, session, globals().signal);
-      const dir = resolve(options.reportDir);
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, 'smoke.json'), `${JSON.stringify(result, null, 2)}\n`);
-      if (options.json) printJsonLine(result);
-      else {
-        for (const check of result.checks) {
-          process.stdout.write(
-            `${check.passed ? 'PASS' : 'FAIL'}  ${check.name}: expected ${check.expected}, observed ${check.observed}\n`,
-          );
-        }
-        process.stdout.write(
-          `etcd ${result.version} (${result.network}): ${result.passed ? 'all checks passed' : 'FAILED'} in ${(result.durationMs / 1000).toFixed(1)} s; report: ${join(dir, 'smoke.json')}\n`,
-        );
-      }
-      process.exitCode = result.passed ? EXIT.ok : EXIT.findingsFailed;
+    .option(
+      '--suite <suite>',
+      'quick | full: the intensity (short windows vs. longer, more samples)',
+      'quick',
+    )
+    .option('--report-dir <dir>', 'where to write result.json and the evidence', 'reports/latest')
+    .option('--scenario-dir <dir>', 'also load scenarios from this directory (repeatable)', collect)
+    .option(
+      '--param <scenario.name=value>',
+      'override a scenario parameter, e.g. tuning.windowMs=30000 (repeatable)',
+      collect,
+    )
+    .option('--strict', 'count inconclusive findings as failures (exit 1)')
+    .option('--json', 'print the run summary as one JSON line')
+    .action(async (selectors: string[], options: RunOptions) => {
+      const intensity = parseSuite(options.suite);
+      const target = targetFromOptions(options);
+      const all = await availableScenarios(options.scenarioDir ?? []);
+      const scenarios = selectScenarios(all, selectors);
+      const params = parseParamOverrides(
+        options.param ?? [],
+        scenarios.map((scenario) => scenario.id),
+      );
+      const reportDir = resolve(options.reportDir);
+      const { signal } = globals();
+      const progress = lineProgress();
+      const say = (message: string) => {
+        if (!options.json || process.stderr.isTTY) process.stderr.write(`${message}\n`);
+      };
+      // Provision before the clock starts, with progress: a cold cache builds etcd from source.
+      await resolveEtcd(target.version, { onProgress: progress, signal });
+      await resolveToxiproxy({ onProgress: progress, signal });
+      const startedAt = new Date();
+      await using session = await Session.open({ onProgress: progress });
+      const outcome = await runSuite({
+        scenarios,
+        intensity,
+        target,
+        session,
+        reportDir,
+        signal,
+        params,
+        onEvent: (event) => {
+          if (event.kind === 'scenario-start')
+            say(`[${event.index + 1}/${event.total}] ${event.scenario}: ${event.title}`);
+          else if (event.kind === 'step') say(`      · ${event.message}`);
+          else if (event.kind === 'finding')
+            say(`      ${verdictLabel(event.finding)} ${event.finding.claim}: ${event.finding.check}`);
+          else if (event.kind === 'scenario-end' && event.result.status !== 'completed') {
+            say(`      ! ${event.result.status}: ${event.result.message ?? ''}`);
+          }
+        },
+      });
+      const result = buildRunResult(outcome, {
+        runId: session.runId,
+        startedAt,
+        endedAt: new Date(),
+        suite: selectors.length > 0 || (options.scenarioDir?.length ?? 0) > 0 ? 'custom' : intensity,
+        intensity,
+        strict: Boolean(options.strict),
+        target,
+        requestedVersion: options.etcdVersion,
+        presets: options.preset ? [options.preset] : [],
+        network: (await session.network(target.network)).mode,
+      });
+      const resultPath = await writeRunResult(reportDir, result);
+      if (options.json)
+        printJsonLine({ resultPath, reportDir, summary: result.summary, claims: result.claims });
+      else printSummary(result, resultPath);
+      process.exitCode = result.summary.exitCode;
     });
+}
+
+function parseSuite(value: string): Intensity {
+  if (value === 'quick' || value === 'full') return value;
+  throw new InputError(`Expected \`--suite\` to be quick or full, got \`${value}\`.`);
+}
+
+function parseParamOverrides(
+  values: readonly string[],
+  scenarioIds: readonly string[],
+): Record<string, Record<string, string>> {
+  const overrides: Record<string, Record<string, string>> = {};
+  for (const value of values) {
+    const match = /^([a-z][a-z0-9-]*)\.([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(value);
+    if (!match) throw new InputError(`Expected \`--param\` as scenario.name=value, got \`${value}\`.`);
+    const [, scenario, name, raw] = match as unknown as [string, string, string, string];
+    if (!scenarioIds.includes(scenario)) {
+      throw new InputError(
+        `\`--param ${value}\` names scenario \`${scenario}\`, which is not selected (selected: ${scenarioIds.join(', ')}).`,
+      );
+    }
+    overrides[scenario] = { ...overrides[scenario], [name]: raw };
+  }
+  return overrides;
+}
+
+function verdictLabel(finding: Finding): string {
+  return finding.verdict === 'pass' ? 'PASS' : finding.verdict === 'fail' ? 'FAIL' : 'INCONCLUSIVE';
+}
+
+function printSummary(result: RunResult, resultPath: string): void {
+  const width = Math.max(...result.claims.map((entry) => entry.id.length), 10);
+  const lines = [
+    '',
+    `etcd ${result.target.etcdVersion} (${result.run.network}${result.target.tls ? ', TLS' : ''}), ${result.run.suite} suite, ${(result.run.durationMs / 1000).toFixed(0)} s`,
+    ...result.claims.map(
+      (entry) => `  ${entry.verdict.toUpperCase().padEnd(12)} ${entry.id.padEnd(width)}  ${entry.title}`,
+    ),
+  ];
+  const failed = result.findings.filter((finding) => finding.verdict !== 'pass');
+  if (failed.length > 0) lines.push('', 'Not passing:');
+  for (const finding of failed) {
+    lines.push(`  ${finding.verdict.toUpperCase()} ${finding.claim} (${finding.check})`);
+    lines.push(
+      `    expected: ${finding.expected}`,
+      `    observed: ${finding.observed}`,
+      `    why:      ${finding.reason}`,
+    );
+  }
+  const { claims, scenarioErrors, exitCode } = result.summary;
+  lines.push(
+    '',
+    `claims: ${claims.pass} pass, ${claims.fail} fail, ${claims.inconclusive} inconclusive${scenarioErrors ? `; ${scenarioErrors} scenario error(s)` : ''} → exit ${exitCode}`,
+    `report: ${resultPath}`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -82,7 +82,7 @@ function printHuman(cluster: StartedProcessCluster): void {
       (member) => `  ${member.name}  ${member.urls.client}  pid ${member.pid}  log ${member.logPath}`,
     ),
     `endpoints: ${cluster.endpoints().join(',')}`,
-    `try:      ETCDCTL_API=3 ${cluster.binaries.etcdctl} --endpoints=${cluster.endpoints().join(',')}${
+    `try:      ${cluster.binaries.etcdctl} --endpoints=${cluster.endpoints().join(',')}${
       tls ? ` --cacert=${tls.caFile} --cert=${tls.certFile} --key=${tls.keyFile}` : ''
     } endpoint status -w table`,
     `toxiproxy: ${cluster.toxiproxy.apiUrl}`,

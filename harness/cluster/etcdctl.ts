@@ -31,7 +31,7 @@ export async function runEtcdctl<T>(
     ...(options.json ? ['-w', 'json'] : []),
   ];
   const result = await runCommand(target.etcdctl, fullArgs, {
-    env: { ETCDCTL_API: '3', ...options.env },
+    env: options.env,
     timeoutMs: options.timeoutMs ?? 60_000,
     allowFailure: options.allowFailure,
   });

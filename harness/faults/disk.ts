@@ -12,11 +12,11 @@ import { isMountPoint } from '../cluster/process/data-dir-mount.js';
 import { withParentDeathSignal } from '../cluster/spawn.js';
 import { HarnessError, TimeoutError } from '../errors.js';
 import { logger } from '../log.js';
+import type { ListSpec, NumberSpec } from '../params.js';
 import type { RunJournal } from '../runstate/journal.js';
 import { processStartTime, waitForExit } from '../runstate/proc.js';
 import { findOnPath, isRoot, tail } from '../util/exec.js';
 import { once } from './network.js';
-import type { ListSpec, NumberSpec } from './params.js';
 import { type Availability, defineFault, type FaultHandle } from './types.js';
 
 const log = logger('fault');

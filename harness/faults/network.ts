@@ -10,7 +10,7 @@
 import { LOOPBACK_ISOLATION_REASON } from '../cluster/network/plane.js';
 import type { ClusterMember, Isolation } from '../cluster/types.js';
 import { logger } from '../log.js';
-import type { EnumSpec, NumberSpec } from './params.js';
+import type { EnumSpec, NumberSpec } from '../params.js';
 import { type Availability, defineFault, type FaultContext, type FaultHandle } from './types.js';
 
 const log = logger('fault');

@@ -5,8 +5,8 @@ import type { StartedCluster } from '../cluster/types.js';
 import { HarnessError } from '../errors.js';
 import { classifyEtcdError, isNoSpaceError } from '../etcd-errors.js';
 import { logger } from '../log.js';
+import type { NumberSpec } from '../params.js';
 import { once } from './network.js';
-import type { NumberSpec } from './params.js';
 import { type Availability, defineFault } from './types.js';
 
 const log = logger('fault');

@@ -1,5 +1,6 @@
 // The built-in faults, by name: the one place they are listed (no registration by import side effect).
 import { InputError } from '../errors.js';
+import type { ParamSpecs } from '../params.js';
 import { diskFull, diskLatency } from './disk.js';
 import {
   isolate,
@@ -10,7 +11,6 @@ import {
   partition,
 } from './network.js';
 import { killMember, pauseMember, restartMember, terminateMember } from './node.js';
-import type { ParamSpecs } from './params.js';
 import { quotaExhaustion } from './quota.js';
 import type { Fault } from './types.js';
 

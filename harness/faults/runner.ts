@@ -3,7 +3,7 @@
 import type { StartedCluster } from '../cluster/types.js';
 import { describeError, UnsupportedError } from '../errors.js';
 import { logger } from '../log.js';
-import { parseParams } from './params.js';
+import { parseParams } from '../params.js';
 import { builtInFaults, type FaultRegistry } from './registry.js';
 import { parseTarget, resolveTargets, type TargetSelector } from './targets.js';
 import type { Availability, FaultHandle, FaultKind } from './types.js';

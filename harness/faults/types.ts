@@ -1,7 +1,7 @@
 // The fault contract: a named, parameterised, targeted fault that says whether it can run here and returns a handle
 // to heal it. The runner (not the fault) records windows, checks health and heals at teardown.
 import type { StartedCluster } from '../cluster/types.js';
-import type { ParamSpecs, ParsedParams } from './params.js';
+import type { ParamSpecs, ParsedParams } from '../params.js';
 import type { TargetSelector } from './targets.js';
 
 export type FaultKind = 'network' | 'disk' | 'node' | 'quota';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../harness/errors.js';
-import { describeParam, parseParams } from '../../harness/faults/params.js';
 import { builtInFaults } from '../../harness/faults/registry.js';
 import { parseTarget } from '../../harness/faults/targets.js';
+import { describeParam, parseParams } from '../../harness/params.js';
 
 const latency = builtInFaults().get('network-latency');
 

@@ -1,6 +1,6 @@
-// Typed fault parameters: declared once per fault (type, unit, default, bounds), parsed from CLI strings or
+// Typed parameters (of faults and scenarios): declared once (type, unit, default, bounds), parsed from CLI strings or
 // scenario configs with errors that quote the bad value, and inferred as TypeScript types.
-import { InputError } from '../errors.js';
+import { InputError } from './errors.js';
 
 interface BaseSpec {
   readonly description: string;
@@ -41,9 +41,12 @@ type ValueOf<S extends ParamSpec> = S extends NumberSpec
 
 export type ParsedParams<S extends ParamSpecs> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
-/** Parses raw values (strings from the CLI, or typed values from a config) against `specs`, applying defaults. */
+/**
+ * Parses raw values (strings from the CLI, or typed values from a config) against `specs`, applying defaults.
+ * `owner` names the fault or scenario in errors; a `target` key is left to the caller.
+ */
 export function parseParams<S extends ParamSpecs>(
-  fault: string,
+  owner: string,
   specs: S,
   raw: Readonly<Record<string, unknown>>,
 ): ParsedParams<S> {
@@ -51,23 +54,21 @@ export function parseParams<S extends ParamSpecs>(
     if (key === 'target') continue;
     if (!(key in specs)) {
       const known = Object.keys(specs);
-      throw new InputError(`Fault \`${fault}\` has no parameter \`${key}\`.`, {
-        hint: known.length
-          ? `Its parameters: ${known.join(', ')} (and target).`
-          : 'It takes no parameters besides target.',
+      throw new InputError(`\`${owner}\` has no parameter \`${key}\`.`, {
+        hint: known.length ? `Its parameters: ${known.join(', ')}.` : 'It takes no parameters.',
       });
     }
   }
   const parsed: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(specs)) {
     parsed[key] =
-      key in raw && raw[key] !== undefined ? parseValue(fault, key, spec, raw[key]) : spec.default;
+      key in raw && raw[key] !== undefined ? parseValue(owner, key, spec, raw[key]) : spec.default;
   }
   return parsed as ParsedParams<S>;
 }
 
-function parseValue(fault: string, key: string, spec: ParamSpec, value: unknown): unknown {
-  const where = `\`${fault}\` parameter \`${key}\``;
+function parseValue(owner: string, key: string, spec: ParamSpec, value: unknown): unknown {
+  const where = `\`${owner}\` parameter \`${key}\``;
   switch (spec.type) {
     case 'number': {
       const number = typeof value === 'number' ? value : Number(String(value).trim());

@@ -1,0 +1,185 @@
+// The claims etcd-chaos checks: what the etcd operations guide (../shared/seed/etcd-operations-guide.txt) and etcd's
+// own documentation say, each with an id and its source. Scenarios name these ids; findings carry them.
+
+export interface Claim {
+  readonly id: ClaimId;
+  readonly title: string;
+  /** The claim as a testable statement. */
+  readonly statement: string;
+  /** Where it is documented: a guide section and/or an etcd documentation page. */
+  readonly source: string;
+}
+
+export const CLAIM_IDS = [
+  'backup.snapshot-status',
+  'backup.corrupt-detected',
+  'restore.complete',
+  'restore.loses-after-snapshot',
+  'restore.refuses-existing-dir',
+  'restore.bump-revision',
+  'restore.single-key',
+  'quorum.one-loss',
+  'quorum.two-loss',
+  'member.replace',
+  'quota.nospace',
+  'quota.recovery',
+  'defrag.shrinks',
+  'compaction.periodic',
+  'tuning.churn',
+  'tuning.failover-cost',
+  'metrics.exposed',
+  'alerts.thresholds',
+  'upgrade.rolling',
+  'upgrade.no-skip',
+  'downgrade.supported',
+  'upgrade.snapshot-compat',
+  'tls.mismatch',
+] as const;
+
+export type ClaimId = (typeof CLAIM_IDS)[number];
+
+const GUIDE = 'etcd operations guide';
+
+const CLAIMS: Readonly<Record<ClaimId, Omit<Claim, 'id'>>> = {
+  'backup.snapshot-status': {
+    title: 'snapshot save under load yields a consistent snapshot',
+    statement:
+      '`snapshot save` taken under load yields a file whose status (hash, revision, total keys, size) is consistent',
+    source: `${GUIDE}, "Manual Backup" (snapshot save, snapshot status); etcd docs op-guide/recovery.md "Snapshotting the keyspace"`,
+  },
+  'backup.corrupt-detected': {
+    title: 'a corrupt snapshot is rejected',
+    statement: 'a truncated or bit-flipped snapshot is rejected by status/restore with a clear error',
+    source: `${GUIDE}, "Snapshot restore failure" ("Verify snapshot integrity", "corrupted upload"); etcd docs op-guide/recovery.md (snapshot integrity hash)`,
+  },
+  'restore.complete': {
+    title: 'restore yields a working cluster with every acknowledged write',
+    statement:
+      'restore into fresh data dirs yields a working 3-node cluster holding every acknowledged write up to the snapshot revision, values intact',
+    source: `${GUIDE}, "Full Cluster Failure"; etcd docs op-guide/recovery.md "Restoring a cluster"`,
+  },
+  'restore.loses-after-snapshot': {
+    title: 'writes after the snapshot are lost by a restore',
+    statement:
+      'writes acknowledged after the snapshot are absent after restore (documented data loss window)',
+    source: `${GUIDE}, "FAQ Highlights" ("Snapshot restore loses data after the snapshot point")`,
+  },
+  'restore.refuses-existing-dir': {
+    title: 'restore refuses an existing data dir',
+    statement: 'restore into an existing, non-empty data dir is refused (the wrong `--data-dir` accident)',
+    source: `${GUIDE}, "Problem Background" (wrong --data-dir during snapshot restore); etcd docs op-guide/recovery.md`,
+  },
+  'restore.bump-revision': {
+    title: 'restore can bump revisions and mark them compacted',
+    statement:
+      'with `--bump-revision` and `--mark-compacted` (3.5.10+, 3.6 via etcdutl) the restored revision is above every revision clients saw and watches from older revisions end with a compacted error',
+    source:
+      'etcd docs op-guide/recovery.md (--bump-revision, --mark-compacted); Kubernetes "Operating etcd clusters" (restoring)',
+  },
+  'restore.single-key': {
+    title: 'one deleted key can be recovered from a snapshot',
+    statement: 'one deleted key (e.g. a CRD) can be recovered from a snapshot without restoring the cluster',
+    source: `${GUIDE}, "CRD Deletion"`,
+  },
+  'quorum.one-loss': {
+    title: 'a 3-node cluster survives one member loss',
+    statement: 'a 3-node cluster keeps accepting writes with one member lost',
+    source: `${GUIDE}, "Single Node Failure" and "FAQ Highlights" ("a 3-node cluster tolerates one node loss"); etcd docs op-guide/failures.md`,
+  },
+  'quorum.two-loss': {
+    title:
+      'with two members lost, linearizable requests stop, serializable reads go on, recovery loses nothing',
+    statement:
+      'with two members lost, linearizable writes and reads fail (time out) and serializable reads still answer; the cluster recovers when a member returns, nothing acknowledged is lost',
+    source:
+      'etcd docs op-guide/failures.md "Majority failure"; etcd docs learning/api_guarantees.md (serializable reads)',
+  },
+  'member.replace': {
+    title: 'a failed member can be replaced',
+    statement: 'remove a failed member, add a fresh one, it catches up',
+    source: `${GUIDE}, "Single Node Failure" (etcdctl member remove, re-add); etcd docs op-guide/runtime-configuration.md "Replace a failed machine"`,
+  },
+  'quota.nospace': {
+    title: 'past the quota, writes fail with NOSPACE and reads/deletes work',
+    statement:
+      'past `--quota-backend-bytes` writes fail with `mvcc: database space exceeded` and the NOSPACE alarm is raised; reads and deletes still work',
+    source: `${GUIDE}, "Important flags" (--quota-backend-bytes) and "mvcc: database space exceeded"; etcd docs op-guide/maintenance.md "Space quota"`,
+  },
+  'quota.recovery': {
+    title: 'compact + defrag + disarm restores writes',
+    statement: 'compact + defrag + alarm disarm restores writes',
+    source: `${GUIDE}, "mvcc: database space exceeded" (defrag); etcd docs op-guide/maintenance.md "Space quota" (compact, defrag, alarm disarm)`,
+  },
+  'defrag.shrinks': {
+    title: 'defrag shrinks the database',
+    statement: "after compaction, defrag shrinks each member's db size towards db size in use",
+    source: `${GUIDE}, "mvcc: database space exceeded" (defrag); etcd docs op-guide/maintenance.md "Defragmentation"`,
+  },
+  'compaction.periodic': {
+    title: 'periodic auto-compaction compacts on schedule',
+    statement: '`--auto-compaction-mode=periodic` with a retention compacts old revisions on schedule',
+    source: `${GUIDE}, "Startup Flags" and "Important flags" (--auto-compaction-mode/--auto-compaction-retention); etcd docs op-guide/maintenance.md "Auto Compaction"`,
+  },
+  'tuning.churn': {
+    title: 'longer heartbeat/election timeouts reduce leader churn',
+    statement:
+      'under network jitter or fsync spikes, longer `--heartbeat-interval`/`--election-timeout` give fewer leader changes than the defaults (100/1000 ms)',
+    source: `${GUIDE}, "Important flags" ("longer values reduce election churn caused by network jitter or disk I/O spikes") and "Frequent leader elections"; etcd docs tuning.md "Time parameters"`,
+  },
+  'tuning.failover-cost': {
+    title: 'the price: failover takes longer with a longer election timeout',
+    statement: 'after leader loss, time to a new leader grows with the election timeout',
+    source:
+      'etcd docs tuning.md "Time parameters" (the election timeout is how long a follower waits before campaigning)',
+  },
+  'metrics.exposed': {
+    title: 'the metrics listener serves the metrics the guide names',
+    statement: '`--listen-metrics-urls` serves the metrics named in the guide',
+    source: `${GUIDE}, "Monitoring" (metrics on port 2381; leader_changes_seen_total, disk_writes_total, wal_fsync_duration_seconds, backend_commit_duration_seconds, debugging_mvcc_db_total_size_in_bytes)`,
+  },
+  'alerts.thresholds': {
+    title: "the guide's alerts fire under their fault and stay quiet without it",
+    statement:
+      'each alert in the guide fires under its fault and stays quiet without it (wal fsync p99 > 10 ms, backend commit p99 > 25 ms, > 2 leader changes a minute, db size > 80 % of quota)',
+    source: `${GUIDE}, "Monitoring" (alert thresholds) and "Disk I/O" (wal_fsync p99 < 10 ms)`,
+  },
+  'upgrade.rolling': {
+    title: 'a rolling upgrade keeps quorum and every acknowledged write',
+    statement:
+      'a rolling upgrade one minor version at a time keeps quorum and every acknowledged write; the cluster version moves only when all members run the new version',
+    source: `${GUIDE}, "etcd Upgrade Procedure"; etcd docs upgrades/upgrade_3_5.md, upgrade_3_6.md`,
+  },
+  'upgrade.no-skip': {
+    title: 'skipping a minor version is refused',
+    statement: 'skipping a minor version (3.4 → 3.6) is refused',
+    source: `${GUIDE}, "Version Compatibility" ("Do not skip major etcd versions"); etcd docs upgrades/upgrade_3_6.md`,
+  },
+  'downgrade.supported': {
+    title: 'a 3.6 cluster can be downgraded one minor version',
+    statement:
+      'from 3.6: `downgrade enable`, then member-by-member binary swap (leader last) returns to the previous minor with data intact',
+    source: 'etcd docs downgrades/downgrade_3_6.md',
+  },
+  'upgrade.snapshot-compat': {
+    title: "an older version's snapshot restores on the newer one",
+    statement: 'a snapshot from the old version restores on the new one',
+    source: `${GUIDE}, "Snapshot restore failure" ("Try restoring with a different etcd version"); etcd docs op-guide/recovery.md`,
+  },
+  'tls.mismatch': {
+    title: 'a client with the wrong CA or certificate is refused, and health checks say why',
+    statement: 'a client with a wrong CA or certificate is refused, and health checks report why',
+    source: `${GUIDE}, "apiserver connection refused" (endpoint health; "certificate mismatch"); etcd docs op-guide/security.md`,
+  },
+};
+
+export function claim(id: ClaimId): Claim {
+  return { id, ...CLAIMS[id] };
+}
+
+export function allClaims(): Claim[] {
+  return CLAIM_IDS.map(claim);
+}
+
+export function isClaimId(value: string): value is ClaimId {
+  return (CLAIM_IDS as readonly string[]).includes(value);
+}

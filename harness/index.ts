@@ -1,0 +1,67 @@
+// The public API of etcd-chaos: what scenarios (built-in and users') and library users import.
+
+export * from './checks/backup.js';
+export { allClaims, type Claim, type ClaimId, claim } from './claims/catalogue.js';
+export type { ClientTls } from './cluster/clients.js';
+export { createEtcdClient } from './cluster/clients.js';
+export { type EtcdFlags, PRESETS, parseFlagArguments } from './cluster/flags.js';
+export { ClusterSpec, type DataDirInit, type DataDirInitializer } from './cluster/spec.js';
+export { generateForeignClient } from './cluster/tls.js';
+export type {
+  ClusterMember,
+  Isolation,
+  IsolationScope,
+  MemberState,
+  StartedCluster,
+  StoppedCluster,
+} from './cluster/types.js';
+export { HarnessError, InputError, UnsupportedError } from './errors.js';
+export { classifyEtcdError, EtcdRequestError, isNoSpaceError } from './etcd-errors.js';
+export { fillToQuota, type QuotaFillResult, quotaBytesOf, recoverFromNoSpace } from './faults/quota.js';
+export { builtInFaults, FaultRegistry } from './faults/registry.js';
+export { type ActiveFault, FaultRunner, type FaultWindow } from './faults/runner.js';
+export type { Fault, FaultHandle } from './faults/types.js';
+export {
+  type CheckOutcome,
+  type Finding,
+  formatBytes,
+  type Measurement,
+  measure,
+  type Verdict,
+  worstVerdict,
+} from './findings/finding.js';
+export {
+  estimateQuantile,
+  type Histogram,
+  histogramDelta,
+  histogramMean,
+  histogramQuantile,
+} from './observe/histogram.js';
+export {
+  failoverAfter,
+  LeaderTimeline,
+  leaderChangesFromMetrics,
+  leaderChangesPerMinute,
+} from './observe/leader-timeline.js';
+export { METRIC, type MetricsSnapshot, scrapeCluster, scrapeMetrics } from './observe/metrics.js';
+export { clusterStatus, listAlarms, memberStatus } from './observe/status.js';
+export type { ParamSpec, ParamSpecs, ParsedParams } from './params.js';
+export { fingerprintChanges, fingerprintDir } from './procedures/fingerprint.js';
+export { compact, defrag, endpointStatus } from './procedures/maintenance.js';
+export { restoreSnapshot, type SnapshotStatus, saveSnapshot, snapshotStatus } from './procedures/snapshot.js';
+export { runTool, type ToolRun, toolError } from './procedures/tool-run.js';
+export {
+  defineScenario,
+  type Intensity,
+  type RunTarget,
+  type ScenarioContext,
+  type ScenarioDefinition,
+  type Series,
+} from './scenario/types.js';
+export { Session } from './session.js';
+export { capabilitiesOf, type EtcdCapabilities } from './versions/capabilities.js';
+export { type EtcdVersion, parseExactVersion, resolveVersion } from './versions/version.js';
+export { runHttpLoad } from './workload/http-load.js';
+export type { Ledger } from './workload/ledger.js';
+export { checkLedger, readLedgerKeys } from './workload/ledger-check.js';
+export { LedgerWriter } from './workload/ledger-writer.js';

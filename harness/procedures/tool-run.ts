@@ -1,0 +1,29 @@
+// A recorded run of an operator tool (etcdctl, etcdutl): the exact command line and its output, kept as evidence.
+import { runCommand } from '../util/exec.js';
+
+export interface ToolRun {
+  readonly command: string;
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+}
+
+/** Runs a tool without throwing on a non-zero exit: procedures judge failures, which are often the point. */
+export async function runTool(file: string, args: readonly string[], timeoutMs = 120_000): Promise<ToolRun> {
+  const result = await runCommand(file, args, { allowFailure: true, timeoutMs });
+  return {
+    command: result.command,
+    exitCode: result.exitCode,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    durationMs: result.durationMs,
+  };
+}
+
+/** First meaningful error line of a tool's output (etcdutl prints `Error: ...` after log lines). */
+export function toolError(run: ToolRun): string {
+  const text = `${run.stderr}\n${run.stdout}`;
+  const errorLine = text.split('\n').find((line) => /^Error:|\berror\b/i.test(line));
+  return (errorLine ?? text.trim().split('\n').pop() ?? '').trim().slice(0, 500);
+}

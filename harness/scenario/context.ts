@@ -1,0 +1,213 @@
+// One scenario's run: the context handed to `run(ctx)`, and everything it must clean up and hand over afterwards
+// (findings, fault windows, series, leader events, logs as evidence).
+import { ClusterSpec } from '../cluster/spec.js';
+import type { StartedCluster } from '../cluster/types.js';
+import { FaultRunner, type FaultWindow } from '../faults/runner.js';
+import { type CheckOutcome, type Finding, toFinding } from '../findings/finding.js';
+import { LeaderTimeline, type LeaderTimelineOptions } from '../observe/leader-timeline.js';
+import type { ToolRun } from '../procedures/tool-run.js';
+import type { Session } from '../session.js';
+import { ledgerToJson } from '../workload/ledger.js';
+import { LedgerWriter, type LedgerWriterOptions } from '../workload/ledger-writer.js';
+import { bucketize } from '../workload/windows.js';
+import { EvidenceRecorder } from './evidence.js';
+import type { Intensity, LeaderEvent, RunTarget, ScenarioContext, Series } from './types.js';
+
+export interface RecordedFaultWindow extends FaultWindow {
+  readonly scenario: string;
+  readonly cluster: string;
+}
+
+export interface ScenarioRunInit<P> {
+  readonly scenario: string;
+  readonly params: P;
+  readonly intensity: Intensity;
+  readonly target: RunTarget;
+  readonly session: Session;
+  readonly reportDir: string;
+  readonly signal: AbortSignal;
+  readonly onStep: (message: string) => void;
+}
+
+export class ScenarioRun<P> implements ScenarioContext<P> {
+  readonly scenario: string;
+  readonly params: P;
+  readonly intensity: Intensity;
+  readonly target: RunTarget;
+  readonly session: Session;
+  readonly signal: AbortSignal;
+  readonly evidence: EvidenceRecorder;
+  readonly findings: Finding[] = [];
+  readonly seriesList: Series[] = [];
+  readonly leaderEvents: LeaderEvent[] = [];
+  readonly faultWindows: RecordedFaultWindow[] = [];
+  private readonly clusters: StartedCluster[] = [];
+  private readonly faultRunners: { cluster: string; runner: FaultRunner }[] = [];
+  private readonly timelines: { cluster: string; timeline: LeaderTimeline }[] = [];
+  private readonly ledgers: { cluster: string; writer: LedgerWriter }[] = [];
+  private closed = false;
+
+  constructor(private readonly init: ScenarioRunInit<P>) {
+    this.scenario = init.scenario;
+    this.params = init.params;
+    this.intensity = init.intensity;
+    this.target = init.target;
+    this.session = init.session;
+    this.signal = init.signal;
+    this.evidence = new EvidenceRecorder(init.reportDir, init.scenario);
+  }
+
+  step(message: string): void {
+    this.init.onStep(message);
+  }
+
+  clusterSpec(): ClusterSpec {
+    const spec = ClusterSpec.etcd(this.target.version)
+      .withNetwork(this.target.network)
+      .withTls(this.target.tls);
+    if (Object.keys(this.target.flags).length > 0) spec.withFlags(this.target.flags);
+    return spec;
+  }
+
+  async startCluster(spec: ClusterSpec = this.clusterSpec()): Promise<StartedCluster> {
+    this.signal.throwIfAborted();
+    const cluster = await spec.start({ session: this.session, signal: this.signal });
+    this.clusters.push(cluster);
+    return cluster;
+  }
+
+  faults(cluster: StartedCluster): FaultRunner {
+    const runner = new FaultRunner(cluster, { signal: this.signal });
+    this.faultRunners.push({ cluster: cluster.name, runner });
+    return runner;
+  }
+
+  leaderTimeline(cluster: StartedCluster, options?: LeaderTimelineOptions): LeaderTimeline {
+    const timeline = LeaderTimeline.start(cluster, options);
+    this.timelines.push({ cluster: cluster.name, timeline });
+    return timeline;
+  }
+
+  ledger(cluster: StartedCluster, options?: LedgerWriterOptions): LedgerWriter {
+    const writer = LedgerWriter.start(cluster, options);
+    this.ledgers.push({ cluster: cluster.name, writer });
+    return writer;
+  }
+
+  series(series: Series): void {
+    this.seriesList.push(series);
+  }
+
+  recordTool(label: string, run: ToolRun): string {
+    return this.evidence.command(label, run);
+  }
+
+  report(outcome: CheckOutcome, evidence: readonly string[] = []): Finding {
+    const finding = toFinding(outcome, {
+      scenario: this.scenario,
+      etcdVersion: this.target.version.toString(),
+      evidence: [...new Set([...evidence, ...this.evidence.paths])],
+    });
+    this.findings.push(finding);
+    return finding;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.signal.aborted) {
+        reject(this.signal.reason);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(this.signal.reason);
+      };
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Ends the scenario: heals faults, stops timelines and ledgers (saving them), copies member logs into the
+   * evidence and tears the clusters down. Never throws: teardown trouble is logged into the evidence.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const problems: string[] = [];
+    const attempt = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (error) {
+        problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
+    for (const { cluster, runner } of this.faultRunners) {
+      await attempt(`healing faults on ${cluster}`, () => runner.healAll({ quiet: true }));
+      for (const window of runner.windows())
+        this.faultWindows.push({ ...window, scenario: this.scenario, cluster });
+    }
+    for (const { cluster, timeline } of this.timelines) {
+      await attempt(`stopping the leader timeline of ${cluster}`, async () => {
+        const result = await timeline.stop();
+        for (const span of result.spans)
+          this.leaderEvents.push({ at: span.from, leader: span.leader, cluster });
+      });
+    }
+    for (const [index, { cluster, writer }] of this.ledgers.entries()) {
+      await attempt(`stopping the ledger on ${cluster}`, async () => {
+        const ledger = await writer.stop();
+        await this.evidence.text(`ledger-${cluster}-${index + 1}.json`, ledgerToJson(ledger));
+        const samples = [
+          ...ledger.acknowledged.map((write) => ({
+            at: write.ackAt,
+            latencyMs: write.ackAt - write.sentAt,
+            ok: true,
+          })),
+          ...ledger.failed.map((write) => ({ at: write.failedAt, latencyMs: 0, ok: false })),
+          ...ledger.ambiguous.map((write) => ({ at: write.failedAt, latencyMs: 0, ok: false })),
+        ];
+        const buckets = bucketize(samples, ledger.startedAt, ledger.endedAt, 250);
+        this.series({
+          name: `put latency p99 (${cluster}, ledger writer)`,
+          unit: 'ms',
+          // Empty buckets (an outage) are left out: the chart shows the gap.
+          points: buckets
+            .filter((bucket) => Number.isFinite(bucket.p99Ms))
+            .map((bucket) => ({ at: bucket.at, value: bucket.p99Ms })),
+        });
+        if (buckets.some((bucket) => bucket.errors > 0)) {
+          this.series({
+            name: `failed or ambiguous puts per 250 ms (${cluster})`,
+            unit: 'count',
+            points: buckets.map((bucket) => ({ at: bucket.at, value: bucket.errors })),
+          });
+        }
+      });
+    }
+    for (const cluster of this.clusters) {
+      for (const member of [...cluster.members, ...removedMembersOf(cluster)]) {
+        await attempt(`copying ${member.name}'s log`, () =>
+          this.evidence.copy(member.logPath, `logs/${cluster.name}-${member.name}.log`),
+        );
+      }
+    }
+    for (const cluster of this.clusters) {
+      await attempt(`tearing down ${cluster.name}`, () => teardownOf(cluster));
+    }
+    if (problems.length > 0)
+      await this.evidence.text('teardown-problems.txt', `${problems.join('\n')}\n`).catch(() => undefined);
+  }
+}
+
+function removedMembersOf(cluster: StartedCluster): readonly { name: string; logPath: string }[] {
+  return (cluster as { removedMembers?: readonly { name: string; logPath: string }[] }).removedMembers ?? [];
+}
+
+async function teardownOf(cluster: StartedCluster): Promise<void> {
+  const stopped = await cluster.stop();
+  await stopped.remove();
+}

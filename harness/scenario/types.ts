@@ -1,0 +1,106 @@
+// The scenario model: a scenario declares its id, title, the claims it checks, typed parameters with quick/full
+// intensities, and a `run(ctx)` that uses only the context (the public harness API). One file per scenario.
+import type { ClaimId } from '../claims/catalogue.js';
+import type { EtcdFlags } from '../cluster/flags.js';
+import type { NetworkModeRequest } from '../cluster/network/plane.js';
+import type { ClusterSpec } from '../cluster/spec.js';
+import type { StartedCluster } from '../cluster/types.js';
+import type { FaultRunner } from '../faults/runner.js';
+import type { CheckOutcome, Finding } from '../findings/finding.js';
+import type { LeaderTimeline, LeaderTimelineOptions } from '../observe/leader-timeline.js';
+import type { ParamSpecs, ParsedParams } from '../params.js';
+import type { ToolRun } from '../procedures/tool-run.js';
+import type { Session } from '../session.js';
+import type { EtcdCapabilities } from '../versions/capabilities.js';
+import type { EtcdVersion } from '../versions/version.js';
+import type { LedgerWriter, LedgerWriterOptions } from '../workload/ledger-writer.js';
+import type { EvidenceRecorder } from './evidence.js';
+
+export type Intensity = 'quick' | 'full';
+
+/** What the run targets: the user's version, flags and TLS choice, shared by every scenario. */
+export interface RunTarget {
+  readonly version: EtcdVersion;
+  readonly capabilities: EtcdCapabilities;
+  /** Flags the user gave (presets resolved); scenarios add their own on top. */
+  readonly flags: EtcdFlags;
+  readonly tls: boolean;
+  readonly network: NetworkModeRequest;
+}
+
+export interface SeriesPoint {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly value: number;
+}
+
+/** A time series for charts (put latency, db size, ...). */
+export interface Series {
+  readonly name: string;
+  readonly unit: string;
+  readonly points: readonly SeriesPoint[];
+  /** Horizontal reference lines (e.g. the quota, the alert threshold). */
+  readonly thresholds?: readonly { readonly label: string; readonly value: number }[];
+}
+
+/** Leader changes as seen by the timeline, for charts. */
+export interface LeaderEvent {
+  readonly at: number;
+  readonly leader: string | undefined;
+  readonly cluster: string;
+}
+
+export interface ScenarioContext<P> {
+  readonly scenario: string;
+  readonly params: P;
+  readonly intensity: Intensity;
+  readonly target: RunTarget;
+  readonly signal: AbortSignal;
+  readonly session: Session;
+  readonly evidence: EvidenceRecorder;
+  /** Progress for people (`backup-restore: taking a snapshot under load`). */
+  step(message: string): void;
+  /** A cluster spec with the run's target applied: version, the user's flags, TLS, network. */
+  clusterSpec(): ClusterSpec;
+  /** Starts a cluster for this scenario; its logs become evidence and it is torn down when the scenario ends. */
+  startCluster(spec?: ClusterSpec): Promise<StartedCluster>;
+  /** A fault runner for `cluster`; its windows go into the result. */
+  faults(cluster: StartedCluster): FaultRunner;
+  /** A leader timeline for `cluster`; stopped at the end, its leader changes become chart events. */
+  leaderTimeline(cluster: StartedCluster, options?: LeaderTimelineOptions): LeaderTimeline;
+  /** A ledger writer on `cluster`; when stopped, the ledger is saved as evidence and its latencies become a series. */
+  ledger(cluster: StartedCluster, options?: LedgerWriterOptions): LedgerWriter;
+  /** Records a time series for the report's charts. */
+  series(series: Series): void;
+  /** Records an operator command (etcdctl, etcdutl) and its output as evidence; returns the evidence path. */
+  recordTool(label: string, run: ToolRun): string;
+  /** Turns a check's outcome into a finding of this scenario, with the evidence recorded so far and `evidence`. */
+  report(outcome: CheckOutcome, evidence?: readonly string[]): Finding;
+  /** Sleeps, unless the run is cancelled. */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface ScenarioDefinition<S extends ParamSpecs = ParamSpecs> {
+  /** Kebab-case, unique: `backup-restore`. */
+  readonly id: string;
+  readonly title: string;
+  readonly claims: readonly ClaimId[];
+  readonly params: S;
+  /** Parameter values for each intensity, over the defaults. */
+  readonly intensities?: {
+    readonly quick?: Partial<ParsedParams<S>>;
+    readonly full?: Partial<ParsedParams<S>>;
+  };
+  /** Why this scenario cannot run against this target (its claims are then reported inconclusive with the reason). */
+  readonly notApplicable?: (target: RunTarget) => string | undefined;
+  /** Upper bound on the scenario's wall time (default 5 min quick, 20 min full). */
+  readonly timeoutMs?: { readonly quick?: number; readonly full?: number };
+  run(context: ScenarioContext<ParsedParams<S>>): Promise<void>;
+}
+
+/** Declares a scenario with its parameter types inferred from its specs. */
+export function defineScenario<S extends ParamSpecs>(
+  definition: ScenarioDefinition<S>,
+): ScenarioDefinition<S> {
+  return definition;
+}

@@ -1,0 +1,31 @@
+// The built-in scenarios, in the order the suites run them: quick, foundational checks first, long timing ones last.
+import type { ScenarioDefinition } from '../harness/index.js';
+import alerts from './alerts.js';
+import backupRestore from './backup-restore.js';
+import compaction from './compaction.js';
+import defrag from './defrag.js';
+import memberReplace from './member-replace.js';
+import metricsExposed from './metrics-exposed.js';
+import quorum from './quorum.js';
+import quota from './quota.js';
+import restoreBumpRevision from './restore-bump-revision.js';
+import restoreSingleKey from './restore-single-key.js';
+import snapshotCorruption from './snapshot-corruption.js';
+import tlsMismatch from './tls-mismatch.js';
+import tuning from './tuning.js';
+
+export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
+  backupRestore,
+  snapshotCorruption,
+  restoreBumpRevision,
+  restoreSingleKey,
+  quorum,
+  memberReplace,
+  quota,
+  defrag,
+  compaction,
+  metricsExposed,
+  tlsMismatch,
+  alerts,
+  tuning,
+] as unknown as ScenarioDefinition[];
