@@ -42,6 +42,7 @@ export {
   LeaderTimeline,
   leaderChangesFromMetrics,
   leaderChangesPerMinute,
+  leaderTransitions,
 } from './observe/leader-timeline.js';
 export { METRIC, type MetricsSnapshot, scrapeCluster, scrapeMetrics } from './observe/metrics.js';
 export { clusterStatus, listAlarms, memberStatus } from './observe/status.js';

@@ -1,12 +1,226 @@
-// Heartbeat and election timeout tuning under jitter and fsync spikes. (Being written: runs report its claims as inconclusive until it lands.)
-import { defineScenario, HarnessError } from '../harness/index.js';
+// Heartbeat/election tuning: etcd's defaults (100/1000 ms), the guide's tuned values (500/5000 ms) and any pair the
+// user gives, each on a fresh cluster under the same faults: peer jitter on every member and a train of fsync stalls
+// on whichever member leads. Reports leader changes per minute, failover time after leader loss and put p99.
+import {
+  checkFailoverCost,
+  checkTuningChurn,
+  leaderChangesPerMinuteOf,
+  type TuningRow,
+} from '../harness/checks/tuning.js';
+import { runSpikeTrain } from '../harness/faults/spike-train.js';
+import {
+  defineScenario,
+  failoverAfter,
+  InputError,
+  leaderChangesFromMetrics,
+  leaderTransitions,
+  scrapeCluster,
+} from '../harness/index.js';
+
+interface TimingConfig {
+  readonly label: string;
+  readonly heartbeatIntervalMs: number;
+  readonly electionTimeoutMs: number;
+}
+
+const DEFAULTS: TimingConfig = { label: 'etcd defaults', heartbeatIntervalMs: 100, electionTimeoutMs: 1000 };
+const GUIDE: TimingConfig = { label: 'guide-tuned', heartbeatIntervalMs: 500, electionTimeoutMs: 5000 };
 
 export default defineScenario({
   id: 'tuning',
   title: 'Heartbeat and election timeout tuning under jitter and fsync spikes',
   claims: ['tuning.churn', 'tuning.failover-cost'],
-  params: {},
-  async run() {
-    throw new HarnessError('scenario tuning is not written yet');
+  params: {
+    spikeMs: {
+      type: 'number',
+      default: 2_000,
+      unit: 'ms',
+      min: 10,
+      description: 'length of each fsync stall on the leader',
+    },
+    spikeIntervalMs: {
+      type: 'number',
+      default: 4_000,
+      unit: 'ms',
+      min: 100,
+      description: 'from one stall to the next',
+    },
+    spikes: {
+      type: 'number',
+      default: 10,
+      unit: 'count',
+      min: 1,
+      max: 100,
+      description: 'stalls per configuration',
+    },
+    jitterLatencyMs: {
+      type: 'number',
+      default: 100,
+      unit: 'ms',
+      min: 0,
+      description: 'peer latency on every member (raft messages it sends)',
+    },
+    jitterMs: { type: 'number', default: 80, unit: 'ms', min: 0, description: '± jitter of that latency' },
+    writers: {
+      type: 'number',
+      default: 2,
+      unit: 'count',
+      min: 1,
+      max: 32,
+      description: 'ledger writers (put p99)',
+    },
+    pairs: {
+      type: 'list',
+      default: [],
+      description:
+        'more heartbeat/election pairs to compare, e.g. 250/2500 (a pair given with --flag is added too)',
+    },
+  },
+  intensities: { quick: { spikes: 3 } },
+  timeoutMs: { quick: 150_000, full: 900_000 },
+  async run(ctx) {
+    const configs = timingConfigs(ctx.target.flags, ctx.params.pairs);
+    const rows: TuningRow[] = [];
+    for (const config of configs) {
+      ctx.step(
+        `${config.label} (${config.heartbeatIntervalMs}/${config.electionTimeoutMs} ms): ${ctx.params.spikes} fsync stalls of ${ctx.params.spikeMs} ms on the leader, peer jitter ${ctx.params.jitterLatencyMs}±${ctx.params.jitterMs} ms`,
+      );
+      const cluster = await ctx.startCluster(
+        ctx
+          .clusterSpec()
+          .withFlags({
+            'heartbeat-interval': config.heartbeatIntervalMs,
+            'election-timeout': config.electionTimeoutMs,
+          }),
+      );
+      const faults = ctx.faults(cluster, { waitHealthyAfterHeal: false });
+      const timeline = ctx.leaderTimeline(cluster, { intervalMs: 100 });
+      const writer = ctx.ledger(cluster, { writers: ctx.params.writers });
+      await timeline.waitFor((view) => view.leader !== undefined, 30_000);
+      const metricsBefore = await scrapeCluster(cluster);
+      const jitter = await faults.inject(
+        'network-latency',
+        {
+          latencyMs: ctx.params.jitterLatencyMs,
+          jitterMs: ctx.params.jitterMs,
+          proxy: 'peer',
+          direction: 'downstream',
+        },
+        { target: 'all' },
+      );
+      const train = await runSpikeTrain(faults, {
+        fault: 'disk-latency',
+        params: { delayMs: ctx.params.spikeMs },
+        target: 'leader',
+        spikeMs: ctx.params.spikeMs,
+        intervalMs: ctx.params.spikeIntervalMs,
+        count: ctx.params.spikes,
+        signal: ctx.signal,
+      });
+      // Let the last stall's consequences (an election) land inside the window.
+      await ctx.sleep(Math.min(ctx.params.spikeIntervalMs, config.electionTimeoutMs * 2));
+      const windowEnd = Date.now();
+      await jitter.heal();
+      const metricsAfter = await scrapeCluster(cluster);
+      const during = writer
+        .snapshot()
+        .acknowledged.filter((write) => write.ackAt >= train.startedAt && write.ackAt <= windowEnd);
+
+      await cluster.waitHealthy({ timeoutMs: 60_000 });
+      const leader = (await timeline.waitFor((view) => view.leader !== undefined, 30_000))?.leader;
+      const pause = await faults.inject('pause', {}, { target: leader ?? 'leader', requireHealthy: false });
+      await timeline.waitFor(
+        (view) => view.leader !== undefined && view.leader !== pause.window.targets[0],
+        config.electionTimeoutMs * 4 + 5_000,
+      );
+      await pause.heal();
+      const result = await timeline.stop();
+      const windowChanges = leaderTransitions(result.samples).filter(
+        (transition) => transition.at >= train.startedAt && transition.at <= windowEnd,
+      );
+      const failover = failoverAfter(result, pause.window.startedAt);
+      const latencies = during.map((write) => write.ackAt - write.sentAt).sort((a, b) => a - b);
+      rows.push({
+        ...config,
+        leaderChanges: windowChanges.length,
+        windowMs: windowEnd - train.startedAt,
+        leaderChangesByMetric: leaderChangesFromMetrics(metricsBefore, metricsAfter),
+        failoverMs: failover.durationMs,
+        putP99Ms: latencies.length
+          ? latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)]
+          : undefined,
+        ackedPerSecond: (during.length * 1000) / Math.max(1, windowEnd - train.startedAt),
+      });
+      await ctx.releaseCluster(cluster);
+    }
+    await ctx.evidence.json('tuning-rows.json', rows);
+    ctx.table({
+      name: 'Tuning comparison (same jitter and fsync spikes)',
+      columns: [
+        'settings',
+        'heartbeat ms',
+        'election ms',
+        'leader changes',
+        'per minute',
+        'by etcd metric',
+        'failover s',
+        'put p99 ms',
+        'acked puts/s',
+      ],
+      rows: rows.map((row) => [
+        row.label,
+        row.heartbeatIntervalMs,
+        row.electionTimeoutMs,
+        row.leaderChanges,
+        round(leaderChangesPerMinuteOf(row), 1),
+        row.leaderChangesByMetric ?? null,
+        row.failoverMs === undefined ? null : round(row.failoverMs / 1000, 2),
+        row.putP99Ms === undefined ? null : Math.round(row.putP99Ms),
+        round(row.ackedPerSecond, 1),
+      ]),
+      note: `${ctx.params.spikes} fsync stalls of ${ctx.params.spikeMs} ms on the current leader every ${ctx.params.spikeIntervalMs} ms, peer latency ${ctx.params.jitterLatencyMs}±${ctx.params.jitterMs} ms on every member; failover = time from pausing the leader to a new leader.`,
+    });
+    const defaults = rows[0]!;
+    for (const tuned of rows.slice(1)) {
+      ctx.report(checkTuningChurn(defaults, tuned));
+      ctx.report(checkFailoverCost(defaults, tuned));
+    }
   },
 });
+
+/** Defaults, the guide's values, the pair the user's flags set (if any), then extra pairs: without duplicates. */
+function timingConfigs(flags: Readonly<Record<string, string>>, pairs: readonly string[]): TimingConfig[] {
+  const configs: TimingConfig[] = [DEFAULTS, GUIDE];
+  if (flags['heartbeat-interval'] !== undefined || flags['election-timeout'] !== undefined) {
+    configs.push({
+      label: 'your flags',
+      heartbeatIntervalMs: Number(flags['heartbeat-interval'] ?? 100),
+      electionTimeoutMs: Number(flags['election-timeout'] ?? 1000),
+    });
+  }
+  for (const pair of pairs) {
+    const match = /^(\d+)\/(\d+)$/.exec(pair.trim());
+    if (!match)
+      throw new InputError(
+        `Expected a tuning pair as heartbeat/election in ms (e.g. 250/2500), got \`${pair}\`.`,
+      );
+    configs.push({
+      label: `pair ${pair}`,
+      heartbeatIntervalMs: Number(match[1]),
+      electionTimeoutMs: Number(match[2]),
+    });
+  }
+  return configs.filter(
+    (config, index) =>
+      configs.findIndex(
+        (other) =>
+          other.heartbeatIntervalMs === config.heartbeatIntervalMs &&
+          other.electionTimeoutMs === config.electionTimeoutMs,
+      ) === index,
+  );
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

@@ -3,7 +3,7 @@
 import type { ClaimId } from '../claims/catalogue.js';
 import type { Finding, Verdict } from '../findings/finding.js';
 import type { RecordedFaultWindow } from '../scenario/context.js';
-import type { Intensity, LeaderEvent, Series } from '../scenario/types.js';
+import type { Intensity, LeaderEvent, ResultTable, Series } from '../scenario/types.js';
 
 /** Bump on incompatible changes; the JSON Schema in reports/schema/ follows it. */
 export const RESULT_SCHEMA_VERSION = 1;
@@ -22,6 +22,7 @@ export interface ScenarioResult {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly series: readonly Series[];
+  readonly tables: readonly ResultTable[];
   readonly leaderEvents: readonly LeaderEvent[];
 }
 

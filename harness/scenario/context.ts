@@ -2,7 +2,7 @@
 // (findings, fault windows, series, leader events, logs as evidence).
 import { ClusterSpec } from '../cluster/spec.js';
 import type { StartedCluster } from '../cluster/types.js';
-import { FaultRunner, type FaultWindow } from '../faults/runner.js';
+import { FaultRunner, type FaultRunnerOptions, type FaultWindow } from '../faults/runner.js';
 import { type CheckOutcome, type Finding, toFinding } from '../findings/finding.js';
 import { LeaderTimeline, type LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ToolRun } from '../procedures/tool-run.js';
@@ -11,7 +11,7 @@ import { ledgerToJson } from '../workload/ledger.js';
 import { LedgerWriter, type LedgerWriterOptions } from '../workload/ledger-writer.js';
 import { bucketize } from '../workload/windows.js';
 import { EvidenceRecorder } from './evidence.js';
-import type { Intensity, LeaderEvent, RunTarget, ScenarioContext, Series } from './types.js';
+import type { Intensity, LeaderEvent, ResultTable, RunTarget, ScenarioContext, Series } from './types.js';
 
 export interface RecordedFaultWindow extends FaultWindow {
   readonly scenario: string;
@@ -39,6 +39,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
   readonly evidence: EvidenceRecorder;
   readonly findings: Finding[] = [];
   readonly seriesList: Series[] = [];
+  readonly tables: ResultTable[] = [];
   readonly leaderEvents: LeaderEvent[] = [];
   readonly faultWindows: RecordedFaultWindow[] = [];
   private readonly clusters: StartedCluster[] = [];
@@ -76,8 +77,8 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     return cluster;
   }
 
-  faults(cluster: StartedCluster): FaultRunner {
-    const runner = new FaultRunner(cluster, { signal: this.signal });
+  faults(cluster: StartedCluster, options: Omit<FaultRunnerOptions, 'signal'> = {}): FaultRunner {
+    const runner = new FaultRunner(cluster, { ...options, signal: this.signal });
     this.faultRunners.push({ cluster: cluster.name, runner });
     return runner;
   }
@@ -96,6 +97,10 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
 
   series(series: Series): void {
     this.seriesList.push(series);
+  }
+
+  table(table: ResultTable): void {
+    this.tables.push(table);
   }
 
   recordTool(label: string, run: ToolRun): string {
@@ -130,14 +135,32 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     });
   }
 
+  async releaseCluster(cluster: StartedCluster): Promise<void> {
+    const problems = await this.release(cluster.name, cluster);
+    await this.saveProblems(problems);
+  }
+
   /**
-   * Ends the scenario: heals faults, stops timelines and ledgers (saving them), copies member logs into the
-   * evidence and tears the clusters down. Never throws: teardown trouble is logged into the evidence.
+   * Ends the scenario: releases every cluster it started (heal faults, stop timelines and ledgers and save them, copy
+   * member logs into the evidence, tear down). Never throws: teardown trouble goes into the evidence.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const problems: string[] = [];
+    for (const cluster of [...this.clusters]) problems.push(...(await this.release(cluster.name, cluster)));
+    // Timelines, runners or ledgers on clusters the scenario did not start through the context.
+    problems.push(...(await this.release(undefined, undefined)));
+    await this.saveProblems(problems);
+  }
+
+  private async release(name: string | undefined, cluster: StartedCluster | undefined): Promise<string[]> {
+    const problems: string[] = [];
+    const mine = <T extends { cluster: string }>(list: T[]): T[] => {
+      const taken = list.filter((entry) => name === undefined || entry.cluster === name);
+      for (const entry of taken) list.splice(list.indexOf(entry), 1);
+      return taken;
+    };
     const attempt = async (what: string, fn: () => Promise<unknown>) => {
       try {
         await fn();
@@ -145,61 +168,72 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
         problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
       }
     };
-    for (const { cluster, runner } of this.faultRunners) {
-      await attempt(`healing faults on ${cluster}`, () => runner.healAll({ quiet: true }));
+    for (const { cluster: owner, runner } of mine(this.faultRunners)) {
+      await attempt(`healing faults on ${owner}`, () => runner.healAll({ quiet: true }));
       for (const window of runner.windows())
-        this.faultWindows.push({ ...window, scenario: this.scenario, cluster });
+        this.faultWindows.push({ ...window, scenario: this.scenario, cluster: owner });
     }
-    for (const { cluster, timeline } of this.timelines) {
-      await attempt(`stopping the leader timeline of ${cluster}`, async () => {
+    for (const { cluster: owner, timeline } of mine(this.timelines)) {
+      await attempt(`stopping the leader timeline of ${owner}`, async () => {
         const result = await timeline.stop();
         for (const span of result.spans)
-          this.leaderEvents.push({ at: span.from, leader: span.leader, cluster });
+          this.leaderEvents.push({ at: span.from, leader: span.leader, cluster: owner });
       });
     }
-    for (const [index, { cluster, writer }] of this.ledgers.entries()) {
-      await attempt(`stopping the ledger on ${cluster}`, async () => {
-        const ledger = await writer.stop();
-        await this.evidence.text(`ledger-${cluster}-${index + 1}.json`, ledgerToJson(ledger));
-        const samples = [
-          ...ledger.acknowledged.map((write) => ({
-            at: write.ackAt,
-            latencyMs: write.ackAt - write.sentAt,
-            ok: true,
-          })),
-          ...ledger.failed.map((write) => ({ at: write.failedAt, latencyMs: 0, ok: false })),
-          ...ledger.ambiguous.map((write) => ({ at: write.failedAt, latencyMs: 0, ok: false })),
-        ];
-        const buckets = bucketize(samples, ledger.startedAt, ledger.endedAt, 250);
-        this.series({
-          name: `put latency p99 (${cluster}, ledger writer)`,
-          unit: 'ms',
-          // Empty buckets (an outage) are left out: the chart shows the gap.
-          points: buckets
-            .filter((bucket) => Number.isFinite(bucket.p99Ms))
-            .map((bucket) => ({ at: bucket.at, value: bucket.p99Ms })),
-        });
-        if (buckets.some((bucket) => bucket.errors > 0)) {
-          this.series({
-            name: `failed or ambiguous puts per 250 ms (${cluster})`,
-            unit: 'count',
-            points: buckets.map((bucket) => ({ at: bucket.at, value: bucket.errors })),
-          });
-        }
-      });
+    for (const { cluster: owner, writer } of mine(this.ledgers)) {
+      await attempt(`stopping the ledger on ${owner}`, () => this.saveLedger(owner, writer));
     }
-    for (const cluster of this.clusters) {
+    if (cluster) {
+      const index = this.clusters.indexOf(cluster);
+      if (index !== -1) this.clusters.splice(index, 1);
       for (const member of [...cluster.members, ...removedMembersOf(cluster)]) {
         await attempt(`copying ${member.name}'s log`, () =>
           this.evidence.copy(member.logPath, `logs/${cluster.name}-${member.name}.log`),
         );
       }
-    }
-    for (const cluster of this.clusters) {
       await attempt(`tearing down ${cluster.name}`, () => teardownOf(cluster));
     }
-    if (problems.length > 0)
-      await this.evidence.text('teardown-problems.txt', `${problems.join('\n')}\n`).catch(() => undefined);
+    return problems;
+  }
+
+  private ledgerCount = 0;
+
+  private async saveLedger(cluster: string, writer: LedgerWriter): Promise<void> {
+    const ledger = await writer.stop();
+    this.ledgerCount += 1;
+    await this.evidence.text(`ledger-${cluster}-${this.ledgerCount}.json`, ledgerToJson(ledger));
+    const samples = [
+      ...ledger.acknowledged.map((write) => ({
+        at: write.ackAt,
+        latencyMs: write.ackAt - write.sentAt,
+        ok: true,
+      })),
+      ...ledger.failed.map((write) => ({ at: write.failedAt, latencyMs: 0, ok: false })),
+      ...ledger.ambiguous.map((write) => ({ at: write.failedAt, latencyMs: 0, ok: false })),
+    ];
+    const buckets = bucketize(samples, ledger.startedAt, ledger.endedAt, 250);
+    this.series({
+      name: `put latency p99 (${cluster}, ledger writer)`,
+      unit: 'ms',
+      // Empty buckets (an outage) are left out: the chart shows the gap.
+      points: buckets
+        .filter((bucket) => Number.isFinite(bucket.p99Ms))
+        .map((bucket) => ({ at: bucket.at, value: bucket.p99Ms })),
+    });
+    if (buckets.some((bucket) => bucket.errors > 0)) {
+      this.series({
+        name: `failed or ambiguous puts per 250 ms (${cluster})`,
+        unit: 'count',
+        points: buckets.map((bucket) => ({ at: bucket.at, value: bucket.errors })),
+      });
+    }
+  }
+
+  private async saveProblems(problems: readonly string[]): Promise<void> {
+    if (problems.length === 0) return;
+    await this.evidence
+      .text(`teardown-problems-${Date.now()}.txt`, `${problems.join('\n')}\n`)
+      .catch(() => undefined);
   }
 }
 

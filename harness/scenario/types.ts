@@ -5,7 +5,7 @@ import type { EtcdFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import type { ClusterSpec } from '../cluster/spec.js';
 import type { StartedCluster } from '../cluster/types.js';
-import type { FaultRunner } from '../faults/runner.js';
+import type { FaultRunner, FaultRunnerOptions } from '../faults/runner.js';
 import type { CheckOutcome, Finding } from '../findings/finding.js';
 import type { LeaderTimeline, LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ParamSpecs, ParsedParams } from '../params.js';
@@ -43,6 +43,14 @@ export interface Series {
   readonly thresholds?: readonly { readonly label: string; readonly value: number }[];
 }
 
+/** A table for the report (e.g. the tuning comparison): column headers and rows of cells. */
+export interface ResultTable {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly (string | number | null)[])[];
+  readonly note?: string;
+}
+
 /** Leader changes as seen by the timeline, for charts. */
 export interface LeaderEvent {
   readonly at: number;
@@ -65,13 +73,20 @@ export interface ScenarioContext<P> {
   /** Starts a cluster for this scenario; its logs become evidence and it is torn down when the scenario ends. */
   startCluster(spec?: ClusterSpec): Promise<StartedCluster>;
   /** A fault runner for `cluster`; its windows go into the result. */
-  faults(cluster: StartedCluster): FaultRunner;
+  faults(cluster: StartedCluster, options?: Omit<FaultRunnerOptions, 'signal'>): FaultRunner;
+  /**
+   * Ends a cluster's part now (heals its faults, stops its timelines and ledgers, saves its logs as evidence, tears
+   * it down), e.g. before starting the next configuration of a comparison; otherwise this happens at the end.
+   */
+  releaseCluster(cluster: StartedCluster): Promise<void>;
   /** A leader timeline for `cluster`; stopped at the end, its leader changes become chart events. */
   leaderTimeline(cluster: StartedCluster, options?: LeaderTimelineOptions): LeaderTimeline;
   /** A ledger writer on `cluster`; when stopped, the ledger is saved as evidence and its latencies become a series. */
   ledger(cluster: StartedCluster, options?: LedgerWriterOptions): LedgerWriter;
   /** Records a time series for the report's charts. */
   series(series: Series): void;
+  /** Records a table for the report (also kept in result.json). */
+  table(table: ResultTable): void;
   /** Records an operator command (etcdctl, etcdutl) and its output as evidence; returns the evidence path. */
   recordTool(label: string, run: ToolRun): string;
   /** Turns a check's outcome into a finding of this scenario, with the evidence recorded so far and `evidence`. */
