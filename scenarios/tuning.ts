@@ -86,12 +86,10 @@ export default defineScenario({
         `${config.label} (${config.heartbeatIntervalMs}/${config.electionTimeoutMs} ms): ${ctx.params.spikes} fsync stalls of ${ctx.params.spikeMs} ms on the leader, peer jitter ${ctx.params.jitterLatencyMs}±${ctx.params.jitterMs} ms`,
       );
       const cluster = await ctx.startCluster(
-        ctx
-          .clusterSpec()
-          .withFlags({
-            'heartbeat-interval': config.heartbeatIntervalMs,
-            'election-timeout': config.electionTimeoutMs,
-          }),
+        ctx.clusterSpec().withFlags({
+          'heartbeat-interval': config.heartbeatIntervalMs,
+          'election-timeout': config.electionTimeoutMs,
+        }),
       );
       const faults = ctx.faults(cluster, { waitHealthyAfterHeal: false });
       const timeline = ctx.leaderTimeline(cluster, { intervalMs: 100 });
@@ -178,6 +176,7 @@ export default defineScenario({
         row.putP99Ms === undefined ? null : Math.round(row.putP99Ms),
         round(row.ackedPerSecond, 1),
       ]),
+      chart: { columns: ['per minute', 'failover s', 'put p99 ms'] },
       note: `${ctx.params.spikes} fsync stalls of ${ctx.params.spikeMs} ms on the current leader every ${ctx.params.spikeIntervalMs} ms, peer latency ${ctx.params.jitterLatencyMs}±${ctx.params.jitterMs} ms on every member; failover = time from pausing the leader to a new leader.`,
     });
     const defaults = rows[0]!;

@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { resolveEtcd } from '../harness/binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../harness/binaries/resolve-toxiproxy.js';
 import { SUPPORTED_LINES } from '../harness/versions/catalog.js';
+import { ensureDebianPackage } from './helpers/system-packages.js';
 
 export interface ProvisionedBinaries {
   readonly etcd: Record<string, { version: string; etcd: string; etcdctl: string; etcdutl: string | null }>;
@@ -14,6 +15,8 @@ export interface ProvisionedBinaries {
 declare module 'vitest' {
   export interface ProvidedContext {
     binaries: ProvisionedBinaries;
+    /** Headless Chromium for the HTML report test, or why it is unavailable. */
+    chromium: { path: string | null; reason: string | null };
   }
 }
 
@@ -47,4 +50,10 @@ export default async function setup(project: TestProject): Promise<void> {
     `toxiproxy-server ${toxiproxy.version}: ${toxiproxy.source}; binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   project.provide('binaries', { etcd, toxiproxy: toxiproxy.path });
+  const chromium = ensureDebianPackage('chromium', '/usr/bin/chromium', say);
+  if (!chromium.available) say(`browser test will be skipped: ${chromium.reason}`);
+  project.provide('chromium', {
+    path: chromium.available ? '/usr/bin/chromium' : null,
+    reason: chromium.reason ?? null,
+  });
 }

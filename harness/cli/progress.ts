@@ -13,7 +13,7 @@ export async function runWithProgress(
   tasks: readonly ProgressTask[],
   options: { signal?: AbortSignal; quiet?: boolean } = {},
 ): Promise<void> {
-  const useTty = Boolean(process.stderr.isTTY) && !process.env.CI;
+  const useTty = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) >= 40 && !process.env.CI;
   const listTasks: ListrTask[] = tasks.map((task) => ({
     title: task.title,
     task: async (_ctx, listrTask) => {

@@ -2,14 +2,16 @@
 // version, writes DIR/result.json, prints a verdict table, and exits 0 (pass), 1 (a claim failed) or 2 (error).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { Listr, ProcessOutput } from 'listr2';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
 import { InputError } from '../errors.js';
 import type { Finding } from '../findings/finding.js';
+import { type RenderedReports, renderReports } from '../report/render.js';
 import { buildRunResult, writeRunResult } from '../result/build-result.js';
 import type { RunResult } from '../result/run-result.js';
-import { runSuite } from '../scenario/runner.js';
-import type { Intensity } from '../scenario/types.js';
+import { combineOutcomes, runScenario, type ScenarioOutcome, type SuiteOptions } from '../scenario/runner.js';
+import type { Intensity, ScenarioDefinition } from '../scenario/types.js';
 import { Session } from '../session.js';
 import { addTargetOptions, type TargetOptions, targetFromOptions } from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
@@ -62,33 +64,18 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       const reportDir = resolve(options.reportDir);
       const { signal } = globals();
       const progress = lineProgress();
-      const say = (message: string) => {
-        if (!options.json || process.stderr.isTTY) process.stderr.write(`${message}\n`);
-      };
       // Provision before the clock starts, with progress: a cold cache builds etcd from source.
       await resolveEtcd(target.version, { onProgress: progress, signal });
       await resolveToxiproxy({ onProgress: progress, signal });
       const startedAt = new Date();
       await using session = await Session.open({ onProgress: progress });
-      const outcome = await runSuite({
-        scenarios,
-        intensity,
-        target,
-        session,
-        reportDir,
-        signal,
-        params,
-        onEvent: (event) => {
-          if (event.kind === 'scenario-start')
-            say(`[${event.index + 1}/${event.total}] ${event.scenario}: ${event.title}`);
-          else if (event.kind === 'step') say(`      · ${event.message}`);
-          else if (event.kind === 'finding')
-            say(`      ${verdictLabel(event.finding)} ${event.finding.claim}: ${event.finding.check}`);
-          else if (event.kind === 'scenario-end' && event.result.status !== 'completed') {
-            say(`      ! ${event.result.status}: ${event.result.message ?? ''}`);
-          }
-        },
-      });
+      const outcome = combineOutcomes(
+        await runScenariosWithProgress(
+          scenarios,
+          { intensity, target, session, reportDir, signal, params },
+          { tty: useTty(options) },
+        ),
+      );
       const result = buildRunResult(outcome, {
         runId: session.runId,
         startedAt,
@@ -102,11 +89,85 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         network: (await session.network(target.network)).mode,
       });
       const resultPath = await writeRunResult(reportDir, result);
+      const reports = await renderReports(result, reportDir);
       if (options.json)
-        printJsonLine({ resultPath, reportDir, summary: result.summary, claims: result.claims });
-      else printSummary(result, resultPath);
+        printJsonLine({ resultPath, reportDir, reports, summary: result.summary, claims: result.claims });
+      else printSummary(result, resultPath, reports);
       process.exitCode = result.summary.exitCode;
     });
+}
+
+/** A task list needs a real terminal of known width; CI logs, pipes and --json get plain lines. */
+function useTty(options: RunOptions): boolean {
+  return (
+    Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) >= 40 && !process.env.CI && !options.json
+  );
+}
+
+/**
+ * Runs the scenarios one after another with progress on stderr: a listr2 task list on a terminal (steps as task
+ * output, verdicts in the task title), plain lines otherwise (CI logs, --json).
+ */
+async function runScenariosWithProgress(
+  scenarios: readonly ScenarioDefinition[],
+  options: Omit<SuiteOptions, 'scenarios' | 'onEvent'>,
+  display: { tty: boolean },
+): Promise<ScenarioOutcome[]> {
+  const outcomes: ScenarioOutcome[] = [];
+  if (!display.tty) {
+    for (const [index, definition] of scenarios.entries()) {
+      process.stderr.write(`[${index + 1}/${scenarios.length}] ${definition.id}: ${definition.title}\n`);
+      const outcome = await runScenario(definition, {
+        ...options,
+        onEvent: (event) => {
+          if (event.kind === 'step') process.stderr.write(`      · ${event.message}\n`);
+          else if (event.kind === 'finding')
+            process.stderr.write(
+              `      ${verdictLabel(event.finding)} ${event.finding.claim}: ${event.finding.check}\n`,
+            );
+        },
+      });
+      if (outcome.result.status !== 'completed')
+        process.stderr.write(`      ! ${outcome.result.status}: ${outcome.result.message ?? ''}\n`);
+      outcomes.push(outcome);
+      if (options.signal.aborted) break;
+    }
+    return outcomes;
+  }
+  const list = new Listr(
+    scenarios.map((definition) => ({
+      title: `${definition.id}: ${definition.title}`,
+      task: async (_context: unknown, task: { output: string; title: string }) => {
+        const outcome = await runScenario(definition, {
+          ...options,
+          onEvent: (event) => {
+            if (event.kind === 'step') task.output = event.message;
+            else if (event.kind === 'finding')
+              task.output = `${verdictLabel(event.finding)} ${event.finding.claim}: ${event.finding.check}`;
+          },
+        });
+        outcomes.push(outcome);
+        const counts = ['pass', 'fail', 'inconclusive']
+          .map(
+            (verdict) =>
+              [verdict, outcome.findings.filter((finding) => finding.verdict === verdict).length] as const,
+          )
+          .filter(([, count]) => count > 0)
+          .map(([verdict, count]) => `${count} ${verdict}`)
+          .join(', ');
+        const status = outcome.result.status === 'completed' ? '' : ` [${outcome.result.status}]`;
+        task.title = `${definition.id}: ${counts}${status} (${(outcome.result.durationMs / 1000).toFixed(1)} s)`;
+      },
+    })),
+    {
+      concurrent: false,
+      exitOnError: false,
+      registerSignalListeners: false,
+      rendererOptions: { processOutput: new ProcessOutput(process.stderr, process.stderr), outputBar: 1 },
+    } as never,
+  );
+  await list.run();
+  return outcomes;
 }
 
 function parseSuite(value: string): Intensity {
@@ -137,7 +198,7 @@ function verdictLabel(finding: Finding): string {
   return finding.verdict === 'pass' ? 'PASS' : finding.verdict === 'fail' ? 'FAIL' : 'INCONCLUSIVE';
 }
 
-function printSummary(result: RunResult, resultPath: string): void {
+function printSummary(result: RunResult, resultPath: string, reports: RenderedReports): void {
   const width = Math.max(...result.claims.map((entry) => entry.id.length), 10);
   const lines = [
     '',
@@ -160,7 +221,8 @@ function printSummary(result: RunResult, resultPath: string): void {
   lines.push(
     '',
     `claims: ${claims.pass} pass, ${claims.fail} fail, ${claims.inconclusive} inconclusive${scenarioErrors ? `; ${scenarioErrors} scenario error(s)` : ''} → exit ${exitCode}`,
-    `report: ${resultPath}`,
+    `report: ${reports.html}`,
+    `        ${reports.markdown}, ${reports.junit}, ${resultPath}${reports.bundle ? `, ${reports.bundle}` : ''}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -21,12 +21,12 @@ export interface FaultWindow {
   readonly startedAt: number;
   /** Epoch ms when the fault was fully in place. */
   readonly injectedAt: number;
-  /** Epoch ms when healing finished (undefined while active). */
-  endedAt: number | undefined;
+  /** Epoch ms when healing finished (absent while active). */
+  endedAt?: number;
   /** Epoch ms when the cluster was healthy again after healing. */
-  recoveredAt: number | undefined;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
-  healError: string | undefined;
+  recoveredAt?: number;
+  readonly details?: Readonly<Record<string, unknown>>;
+  healError?: string;
 }
 
 export interface ActiveFault {

@@ -18,7 +18,7 @@ export interface ScenarioResult {
   readonly params: Readonly<Record<string, unknown>>;
   readonly status: ScenarioStatus;
   /** For error/timeout/not-applicable: why. */
-  readonly message: string | undefined;
+  readonly message?: string;
   readonly startedAt: string;
   readonly durationMs: number;
   readonly series: readonly Series[];

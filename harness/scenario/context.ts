@@ -215,6 +215,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     this.series({
       name: `put latency p99 (${cluster}, ledger writer)`,
       unit: 'ms',
+      cluster,
       // Empty buckets (an outage) are left out: the chart shows the gap.
       points: buckets
         .filter((bucket) => Number.isFinite(bucket.p99Ms))
@@ -224,6 +225,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
       this.series({
         name: `failed or ambiguous puts per 250 ms (${cluster})`,
         unit: 'count',
+        cluster,
         points: buckets.map((bucket) => ({ at: bucket.at, value: bucket.errors })),
       });
     }

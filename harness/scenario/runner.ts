@@ -45,9 +45,7 @@ export interface SuiteOutcome {
 const DEFAULT_TIMEOUT_MS: Readonly<Record<Intensity, number>> = { quick: 5 * 60_000, full: 20 * 60_000 };
 
 export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
-  const findings: Finding[] = [];
-  const scenarios: ScenarioResult[] = [];
-  const faultWindows: RecordedFaultWindow[] = [];
+  const outcomes: ScenarioOutcome[] = [];
   for (const [index, definition] of options.scenarios.entries()) {
     options.onEvent?.({
       kind: 'scenario-start',
@@ -57,19 +55,32 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteOutcome> {
       total: options.scenarios.length,
     });
     const outcome = await runScenario(definition, options);
-    findings.push(...outcome.findings);
-    faultWindows.push(...outcome.faultWindows);
-    scenarios.push(outcome.result);
+    outcomes.push(outcome);
     options.onEvent?.({ kind: 'scenario-end', result: outcome.result });
     if (options.signal.aborted) break;
   }
-  return { findings, scenarios, faultWindows };
+  return combineOutcomes(outcomes);
 }
 
-async function runScenario(
+export interface ScenarioOutcome {
+  readonly result: ScenarioResult;
+  readonly findings: readonly Finding[];
+  readonly faultWindows: readonly RecordedFaultWindow[];
+}
+
+export function combineOutcomes(outcomes: readonly ScenarioOutcome[]): SuiteOutcome {
+  return {
+    findings: outcomes.flatMap((outcome) => outcome.findings),
+    scenarios: outcomes.map((outcome) => outcome.result),
+    faultWindows: outcomes.flatMap((outcome) => outcome.faultWindows),
+  };
+}
+
+/** Runs one scenario (for callers that drive their own loop, e.g. a progress UI); scenario errors become findings. */
+export async function runScenario(
   definition: ScenarioDefinition,
-  options: SuiteOptions,
-): Promise<{ result: ScenarioResult; findings: Finding[]; faultWindows: RecordedFaultWindow[] }> {
+  options: Omit<SuiteOptions, 'scenarios'>,
+): Promise<ScenarioOutcome> {
   const startedAt = new Date();
   const params = parseParams(`scenario ${definition.id}`, definition.params, {
     ...(definition.intensities?.[options.intensity] ?? {}),
@@ -180,7 +191,7 @@ function inconclusive(
   scenario: string,
   id: Finding['claim'],
   reason: string,
-  options: SuiteOptions,
+  options: Omit<SuiteOptions, 'scenarios'>,
   evidence: readonly string[] = [],
 ): Finding {
   return toFinding(

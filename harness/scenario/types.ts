@@ -38,6 +38,8 @@ export interface SeriesPoint {
 export interface Series {
   readonly name: string;
   readonly unit: string;
+  /** The cluster it was measured on (charts shade that cluster's fault windows). */
+  readonly cluster?: string;
   readonly points: readonly SeriesPoint[];
   /** Horizontal reference lines (e.g. the quota, the alert threshold). */
   readonly thresholds?: readonly { readonly label: string; readonly value: number }[];
@@ -49,12 +51,15 @@ export interface ResultTable {
   readonly columns: readonly string[];
   readonly rows: readonly (readonly (string | number | null)[])[];
   readonly note?: string;
+  /** Numeric columns the report also draws as grouped bars (the first column labels the groups). */
+  readonly chart?: { readonly columns: readonly string[] };
 }
 
 /** Leader changes as seen by the timeline, for charts. */
 export interface LeaderEvent {
   readonly at: number;
-  readonly leader: string | undefined;
+  /** Absent while no leader is agreed. */
+  readonly leader?: string;
   readonly cluster: string;
 }
 

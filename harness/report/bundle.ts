@@ -1,0 +1,31 @@
+// The artifact bundle: DIR/etcd-chaos-<run-id>.tar.gz with result.json, the rendered reports and the evidence (member
+// logs, metric scrapes, ledgers, tool output). Private keys are never included.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tar from 'tar';
+
+/** Private keys by name (`*.key`, `*-key.pem`, `*private*`): certificates are public and may stay. */
+const SECRET = /(\.key|-key\.pem|\.p12|\.pfx)$|private/i;
+
+export function bundleName(runId: string): string {
+  return `etcd-chaos-${runId}.tar.gz`;
+}
+
+export async function writeBundle(reportDir: string, runId: string): Promise<string> {
+  const name = bundleName(runId);
+  const entries = (await readdir(reportDir)).filter(
+    (entry) => !entry.endsWith('.tar.gz') && entry !== 'screenshot.png',
+  );
+  const path = join(reportDir, name);
+  await tar.c(
+    {
+      gzip: true,
+      file: path,
+      cwd: reportDir,
+      portable: true,
+      filter: (entryPath) => !SECRET.test(entryPath),
+    },
+    entries,
+  );
+  return path;
+}
