@@ -1,10 +1,24 @@
 // The public API of etcd-chaos: what scenarios (built-in and users') and library users import.
 
+// Checks: pure functions from recorded data to outcomes, one module per claim family.
+export * from './checks/alerts.js';
 export * from './checks/backup.js';
+export * from './checks/compaction.js';
+export * from './checks/defrag.js';
+export * from './checks/membership.js';
+export * from './checks/metrics.js';
+export * from './checks/quorum.js';
+export * from './checks/quota.js';
+export * from './checks/restore-bump.js';
+export * from './checks/single-key.js';
+export * from './checks/snapshot-integrity.js';
+export * from './checks/tls.js';
+export * from './checks/tuning.js';
 export { allClaims, type Claim, type ClaimId, claim } from './claims/catalogue.js';
 export type { ClientTls } from './cluster/clients.js';
 export { createEtcdClient } from './cluster/clients.js';
 export { type EtcdFlags, PRESETS, parseFlagArguments } from './cluster/flags.js';
+export { type MembershipChanges, supportsMembershipChanges } from './cluster/membership.js';
 export { ClusterSpec, type DataDirInit, type DataDirInitializer } from './cluster/spec.js';
 export { generateForeignClient } from './cluster/tls.js';
 export type {
@@ -20,6 +34,7 @@ export { classifyEtcdError, EtcdRequestError, isNoSpaceError } from './etcd-erro
 export { fillToQuota, type QuotaFillResult, quotaBytesOf, recoverFromNoSpace } from './faults/quota.js';
 export { builtInFaults, FaultRegistry } from './faults/registry.js';
 export { type ActiveFault, FaultRunner, type FaultWindow } from './faults/runner.js';
+export { type RunSpikeTrainOptions, runSpikeTrain } from './faults/spike-train.js';
 export type { Fault, FaultHandle } from './faults/types.js';
 export {
   type CheckOutcome,
@@ -50,6 +65,7 @@ export type { ParamSpec, ParamSpecs, ParsedParams } from './params.js';
 export { fingerprintChanges, fingerprintDir } from './procedures/fingerprint.js';
 export { compact, defrag, endpointStatus } from './procedures/maintenance.js';
 export { restoreSnapshot, type SnapshotStatus, saveSnapshot, snapshotStatus } from './procedures/snapshot.js';
+export * from './procedures/snapshot-corruption.js';
 export { runTool, type ToolRun, toolError } from './procedures/tool-run.js';
 export {
   defineScenario,

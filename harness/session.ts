@@ -167,7 +167,9 @@ export class Session implements AsyncDisposable {
         failures.push(`${cleanup.label}: ${describeError(error)}`);
       }
     }
-    if (!this.options.keepWorkDir) rmSync(this.workDir, { recursive: true, force: true });
+    // ETCD_CHAOS_KEEP_WORKDIR=1 keeps Toxiproxy's log and the run's files for debugging (cluster dirs go with teardown).
+    if (!this.options.keepWorkDir && process.env.ETCD_CHAOS_KEEP_WORKDIR !== '1')
+      rmSync(this.workDir, { recursive: true, force: true });
     if (failures.length === 0) {
       this.journal.close();
     } else {

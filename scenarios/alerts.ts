@@ -1,8 +1,17 @@
 // The guide's alert thresholds: evaluated on scraped metrics during a quiet window and under the fault meant to trip
 // each (an fsync delay for WAL fsync and backend commit p99, three leader pauses for leader churn, a db filled past
 // 80 % of a small quota for db size).
-import { type AlertRecord, checkAlert, GUIDE_ALERTS, type MetricsWindow } from '../harness/checks/alerts.js';
-import { defineScenario, fillToQuota, METRIC, type StartedCluster, scrapeCluster } from '../harness/index.js';
+import {
+  type AlertRecord,
+  checkAlert,
+  defineScenario,
+  fillToQuota,
+  GUIDE_ALERTS,
+  METRIC,
+  type MetricsWindow,
+  type StartedCluster,
+  scrapeCluster,
+} from '../harness/index.js';
 
 export default defineScenario({
   id: 'alerts',

@@ -9,11 +9,13 @@ import {
   type CompactionEvent,
   checkIdleCompaction,
   checkPeriodicCompaction,
+  defineScenario,
+  InputError,
   parseCompactionLog,
   parseRetention,
   type RevisionProbe,
-} from '../harness/checks/compaction.js';
-import { defineScenario, InputError, type StartedCluster } from '../harness/index.js';
+  type StartedCluster,
+} from '../harness/index.js';
 
 export default defineScenario({
   id: 'compaction',

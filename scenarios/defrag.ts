@@ -2,8 +2,15 @@
 // half of them deleted, the history is compacted to the current revision (which frees bbolt pages but does not give
 // them back), then each member is defragmented with etcdctl; its db size must fall to about the size in use.
 import { randomBytes, randomInt } from 'node:crypto';
-import { checkDefragShrinks } from '../harness/checks/defrag.js';
-import { compact, defineScenario, defrag, endpointStatus, InputError, toolError } from '../harness/index.js';
+import {
+  checkDefragShrinks,
+  compact,
+  defineScenario,
+  defrag,
+  endpointStatus,
+  InputError,
+  toolError,
+} from '../harness/index.js';
 
 const PREFIX = '/defrag/';
 

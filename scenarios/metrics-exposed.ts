@@ -4,12 +4,10 @@
 import {
   checkGuideMetric,
   checkMetricsListener,
-  GUIDE_METRICS,
-  type MetricsScrape,
-} from '../harness/checks/metrics.js';
-import {
   defineScenario,
+  GUIDE_METRICS,
   type Measurement,
+  type MetricsScrape,
   type MetricsSnapshot,
   measure,
   scrapeMetrics,

@@ -5,17 +5,15 @@
 // writes are never counted lost).
 import type { Etcd3 } from 'etcd3';
 import {
+  checkLedger,
   checkOneLoss,
   checkTwoLoss,
-  ONE_LOSS_MIN_RATE_RATIO,
-  type ProbeOutcome,
-} from '../harness/checks/quorum.js';
-import {
-  checkLedger,
   classifyEtcdError,
   defineScenario,
   InputError,
   memberStatus,
+  ONE_LOSS_MIN_RATE_RATIO,
+  type ProbeOutcome,
   readLedgerKeys,
 } from '../harness/index.js';
 

@@ -6,10 +6,6 @@
 import {
   checkNoSpace,
   checkQuotaRecovery,
-  type PartialRecoveryState,
-  type RequestOutcome,
-} from '../harness/checks/quota.js';
-import {
   clusterStatus,
   compact,
   defineScenario,
@@ -17,7 +13,9 @@ import {
   endpointStatus,
   fillToQuota,
   listAlarms,
+  type PartialRecoveryState,
   quotaBytesOf,
+  type RequestOutcome,
   type ToolRun,
   toolError,
 } from '../harness/index.js';

@@ -4,17 +4,15 @@
 import {
   checkFailoverCost,
   checkTuningChurn,
-  leaderChangesPerMinuteOf,
-  type TuningRow,
-} from '../harness/checks/tuning.js';
-import { runSpikeTrain } from '../harness/faults/spike-train.js';
-import {
   defineScenario,
   failoverAfter,
   InputError,
   leaderChangesFromMetrics,
+  leaderChangesPerMinuteOf,
   leaderTransitions,
+  runSpikeTrain,
   scrapeCluster,
+  type TuningRow,
 } from '../harness/index.js';
 
 interface TimingConfig {

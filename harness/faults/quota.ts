@@ -134,7 +134,13 @@ export async function recoverFromNoSpace(
   const run = async (step: string, args: string[], alreadyDone?: RegExp) => {
     const result = await cluster.etcdctl(args, { allowFailure: true, timeoutMs: 120_000 });
     const output = `${result.stdout}\n${result.stderr}`.trim();
-    steps.push({ step, command: result.command, exitCode: result.exitCode, output, durationMs: result.durationMs });
+    steps.push({
+      step,
+      command: result.command,
+      exitCode: result.exitCode,
+      output,
+      durationMs: result.durationMs,
+    });
     if (result.exitCode !== 0 && !alreadyDone?.test(output)) {
       throw new HarnessError(`NOSPACE recovery step "${step}" failed: ${result.stderr || result.stdout}`);
     }

@@ -4,7 +4,7 @@
 import type { FaultRunner, FaultWindow } from './runner.js';
 import type { TargetSelector } from './targets.js';
 
-export interface SpikeTrainOptions {
+export interface RunSpikeTrainOptions {
   readonly fault: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly target: TargetSelector;
@@ -24,7 +24,7 @@ export interface SpikeTrainResult {
 
 export async function runSpikeTrain(
   runner: FaultRunner,
-  options: SpikeTrainOptions,
+  options: RunSpikeTrainOptions,
 ): Promise<SpikeTrainResult> {
   const windows: FaultWindow[] = [];
   const startedAt = Date.now();

@@ -5,7 +5,7 @@
 import type { Finding } from '../findings/finding.js';
 import type { RunResult, ScenarioResult } from '../result/run-result.js';
 import { formatDuration, leaderMarkersFor, orderedFindings, verdictWord, windowsFor } from './model.js';
-import { escapeXml as escape, groupedBarChart, timeChart } from './svg.js';
+import { escapeXml as esc, groupedBarChart, timeChart } from './svg.js';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2937;background:#f8fafc}
@@ -40,40 +40,40 @@ export function renderHtml(result: RunResult): string {
   const notPassing = orderedFindings(result.findings).filter((finding) => finding.verdict !== 'pass');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escape(title)}</title><style>${STYLE}</style></head>
+<title>${esc(title)}</title><style>${STYLE}</style></head>
 <body>
-<header><h1>etcd-chaos report: etcd ${escape(result.target.etcdVersion)}</h1>
-<div class="meta">${escape(result.run.suite)} suite · ${escape(result.run.startedAt)} · ${escape(formatDuration(result.run.durationMs))} · exit code ${result.summary.exitCode}</div>
+<header><h1>etcd-chaos report: etcd ${esc(result.target.etcdVersion)}</h1>
+<div class="meta">${esc(result.run.suite)} suite · ${esc(result.run.startedAt)} · ${esc(formatDuration(result.run.durationMs))} · exit code ${result.summary.exitCode}</div>
 <div class="counts"><span class="count pass">${claims.pass} pass</span><span class="count fail">${claims.fail} fail</span><span class="count inconclusive">${claims.inconclusive} inconclusive</span></div>
 <dl>
-<dt>etcd</dt><dd>${escape(result.versions.etcd)} (requested ${escape(result.target.requestedVersion)})</dd>
-<dt>Toxiproxy</dt><dd>${escape(result.versions.toxiproxy)}</dd>
-<dt>network · TLS</dt><dd>${escape(result.run.network)} · ${result.target.tls ? 'mTLS' : 'off'}</dd>
-<dt>flags</dt><dd>${flags.length ? flags.map(([name, value]) => `--${escape(name)}=${escape(value)}`).join(' ') : 'etcd defaults (scenarios add their own)'}${result.target.presets.length ? ` (preset ${escape(result.target.presets.join(', '))})` : ''}</dd>
-<dt>host</dt><dd>${escape(result.run.host.hostname)}, ${result.run.host.cpus} CPUs, ${escape(result.run.host.platform)}/${escape(result.run.host.arch)}, Node ${escape(result.versions.node)}</dd>
-<dt>run</dt><dd>${escape(result.run.id)}</dd>
+<dt>etcd</dt><dd>${esc(result.versions.etcd)} (requested ${esc(result.target.requestedVersion)})</dd>
+<dt>Toxiproxy</dt><dd>${esc(result.versions.toxiproxy)}</dd>
+<dt>network · TLS</dt><dd>${esc(result.run.network)} · ${result.target.tls ? 'mTLS' : 'off'}</dd>
+<dt>flags</dt><dd>${flags.length ? flags.map(([name, value]) => `--${esc(name)}=${esc(value)}`).join(' ') : 'etcd defaults (scenarios add their own)'}${result.target.presets.length ? ` (preset ${esc(result.target.presets.join(', '))})` : ''}</dd>
+<dt>host</dt><dd>${esc(result.run.host.hostname)}, ${result.run.host.cpus} CPUs, ${esc(result.run.host.platform)}/${esc(result.run.host.arch)}, Node ${esc(result.versions.node)}</dd>
+<dt>run</dt><dd>${esc(result.run.id)}</dd>
 </dl></header>
 <main>
 ${notPassing.length ? `<section id="not-passing"><h2>Failed and inconclusive</h2>${notPassing.map((finding) => findingBlock(finding, true)).join('\n')}</section>` : ''}
 <section id="claims"><h2>Claims</h2><table><thead><tr><th></th><th>claim</th><th>title</th><th>checks</th><th>source</th></tr></thead><tbody>
-${result.claims.map((entry) => `<tr><td><span class="badge ${entry.verdict}">${verdictWord(entry.verdict)}</span></td><td><code>${escape(entry.id)}</code></td><td>${escape(entry.title)}</td><td>${entry.findings}</td><td>${escape(entry.source)}</td></tr>`).join('\n')}
+${result.claims.map((entry) => `<tr><td><span class="badge ${entry.verdict}">${verdictWord(entry.verdict)}</span></td><td><code>${esc(entry.id)}</code></td><td>${esc(entry.title)}</td><td>${entry.findings}</td><td>${esc(entry.source)}</td></tr>`).join('\n')}
 </tbody></table></section>
 ${result.scenarios.map((scenario) => scenarioSection(result, scenario)).join('\n')}
 </main>
-<footer>etcd-chaos ${escape(result.tool.version)} · result schema v${result.schemaVersion} · data: result.json, evidence/</footer>
+<footer>etcd-chaos ${esc(result.tool.version)} · result schema v${result.schemaVersion} · data: result.json, evidence/</footer>
 </body></html>
 `;
 }
 
 function findingBlock(finding: Finding, open: boolean): string {
   const measurements = finding.measurements.length
-    ? `<dt>measured</dt><dd>${finding.measurements.map((entry) => `${escape(entry.name)}: ${entry.value === null ? 'n/a' : entry.value} ${escape(entry.unit)}`).join('; ')}</dd>`
+    ? `<dt>measured</dt><dd>${finding.measurements.map((entry) => `${esc(entry.name)}: ${entry.value === null ? 'n/a' : entry.value} ${esc(entry.unit)}`).join('; ')}</dd>`
     : '';
   const evidence = finding.evidence.length
-    ? `<dt>evidence</dt><dd class="evidence">${finding.evidence.map((path) => `<a href="${escape(path)}">${escape(path)}</a>`).join(' ')}</dd>`
+    ? `<dt>evidence</dt><dd class="evidence">${finding.evidence.map((path) => `<a href="${esc(path)}">${esc(path)}</a>`).join(' ')}</dd>`
     : '';
-  return `<details class="finding ${finding.verdict}"${open ? ' open' : ''}><summary><span class="badge ${finding.verdict}">${verdictWord(finding.verdict)}</span> <code>${escape(finding.claim)}</code> — ${escape(finding.check)} <small>(${escape(finding.scenario)})</small></summary>
-<dl><dt>expected</dt><dd>${escape(finding.expected)}</dd><dt>observed</dt><dd>${escape(finding.observed)}</dd><dt>why</dt><dd>${escape(finding.reason)}</dd>${measurements}<dt>source</dt><dd>${escape(finding.source)}</dd>${evidence}</dl></details>`;
+  return `<details class="finding ${finding.verdict}"${open ? ' open' : ''}><summary><span class="badge ${finding.verdict}">${verdictWord(finding.verdict)}</span> <code>${esc(finding.claim)}</code> — ${esc(finding.check)} <small>(${esc(finding.scenario)})</small></summary>
+<dl><dt>expected</dt><dd>${esc(finding.expected)}</dd><dt>observed</dt><dd>${esc(finding.observed)}</dd><dt>why</dt><dd>${esc(finding.reason)}</dd>${measurements}<dt>source</dt><dd>${esc(finding.source)}</dd>${evidence}</dl></details>`;
 }
 
 function scenarioSection(result: RunResult, scenario: ScenarioResult): string {
@@ -102,19 +102,19 @@ function scenarioSection(result: RunResult, scenario: ScenarioResult): string {
           })),
         })
       : '';
-    return `<h3>${escape(table.name)}</h3>${chart}<table><thead><tr>${table.columns.map((column) => `<th>${escape(column)}</th>`).join('')}</tr></thead><tbody>${table.rows.map((row) => `<tr>${row.map((value) => `<td>${value === null ? 'n/a' : escape(String(value))}</td>`).join('')}</tr>`).join('')}</tbody></table>${table.note ? `<p><small>${escape(table.note)}</small></p>` : ''}`;
+    return `<h3>${esc(table.name)}</h3>${chart}<table><thead><tr>${table.columns.map((column) => `<th>${esc(column)}</th>`).join('')}</tr></thead><tbody>${table.rows.map((row) => `<tr>${row.map((value) => `<td>${value === null ? 'n/a' : esc(String(value))}</td>`).join('')}</tr>`).join('')}</tbody></table>${table.note ? `<p><small>${esc(table.note)}</small></p>` : ''}`;
   });
   const windows = result.faultWindows.filter((window) => window.scenario === scenario.id);
   const windowTable = windows.length
     ? `<details><summary>${windows.length} fault window(s)</summary><table><thead><tr><th>fault</th><th>targets</th><th>params</th><th>start</th><th>active</th></tr></thead><tbody>${windows
         .map(
           (window) =>
-            `<tr><td>${escape(window.fault)}</td><td>${escape(window.targets.join(', '))}</td><td><code>${escape(JSON.stringify(window.params))}</code></td><td>+${((window.startedAt - Date.parse(scenario.startedAt)) / 1000).toFixed(1)} s</td><td>${window.endedAt ? formatDuration(window.endedAt - window.injectedAt) : 'not healed'}${window.healError ? ` — ${escape(window.healError)}` : ''}</td></tr>`,
+            `<tr><td>${esc(window.fault)}</td><td>${esc(window.targets.join(', '))}</td><td><code>${esc(JSON.stringify(window.params))}</code></td><td>+${((window.startedAt - Date.parse(scenario.startedAt)) / 1000).toFixed(1)} s</td><td>${window.endedAt ? formatDuration(window.endedAt - window.injectedAt) : 'not healed'}${window.healError ? ` — ${esc(window.healError)}` : ''}</td></tr>`,
         )
         .join('')}</tbody></table></details>`
     : '';
-  return `<section class="scenario" id="scenario-${escape(scenario.id)}"><h2>${escape(scenario.title)} <small><code>${escape(scenario.id)}</code></small></h2>
-<p class="status-${scenario.status}">${escape(scenario.status)} in ${escape(formatDuration(scenario.durationMs))}${scenario.message ? ` — ${escape(scenario.message)}` : ''}</p>
+  return `<section class="scenario" id="scenario-${esc(scenario.id)}"><h2>${esc(scenario.title)} <small><code>${esc(scenario.id)}</code></small></h2>
+<p class="status-${scenario.status}">${esc(scenario.status)} in ${esc(formatDuration(scenario.durationMs))}${scenario.message ? ` — ${esc(scenario.message)}` : ''}</p>
 ${charts.join('\n')}
 ${tables.join('\n')}
 ${findings.map((finding) => findingBlock(finding, finding.verdict !== 'pass')).join('\n')}

@@ -334,7 +334,12 @@ export class StartedProcessCluster implements StartedCluster {
       });
       this.adopt(plan, member);
       await member.start();
-      await member.waitHealthy(options.timeoutMs ?? 60_000);
+      const timeoutMs = options.timeoutMs ?? 60_000;
+      const deadline = Date.now() + timeoutMs;
+      await member.waitHealthy(timeoutMs);
+      // /health on the metrics listener can say healthy while the client listener does not answer yet (measured:
+      // up to ~6 s while a new member applies the leader's snapshot): wait until it serves a client request.
+      await waitServingClients(member, this.clientTls(), deadline, timeoutMs);
       return member;
     } catch (error) {
       const index = this.slots.findIndex((slot) => slot.plan === plan);
@@ -501,6 +506,39 @@ export class StartedProcessCluster implements StartedCluster {
     const text = await member.tailLog(400);
     return /"local-member-id":"([0-9a-f]+)"/.exec(text)?.[1];
   }
+}
+
+async function waitServingClients(
+  member: ProcessMember,
+  tls: ClientTls | undefined,
+  deadline: number,
+  timeoutMs: number,
+): Promise<void> {
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const client = createEtcdClient({
+      endpoints: [member.urls.client],
+      tls,
+      callTimeoutMs: 1_000,
+      dialTimeoutMs: 1_000,
+    });
+    try {
+      await client.maintenance.status();
+      return;
+    } catch (error) {
+      lastError = error;
+    } finally {
+      client.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new TimeoutError(
+    `new member ${member.name} to serve client requests (last: ${describeError(lastError)})`,
+    timeoutMs,
+    {
+      context: { member: member.name },
+    },
+  );
 }
 
 function nextMemberName(taken: ReadonlySet<string>): string {
