@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { benchCluster, type ClusterBenchRow } from '../bench/cluster-bench.js';
 import { benchFidelity, type FidelityRow } from '../bench/fidelity-bench.js';
 import { benchLoad, type LoadRow } from '../bench/load-bench.js';
+import { benchSuite, type SuiteBenchRow } from '../bench/suite-bench.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import { SUPPORTED_LINES } from '../versions/catalog.js';
 import type { GlobalOptions } from './global-options.js';
@@ -70,14 +71,24 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
     });
 
   bench
+    .command('suite')
+    .description('wall time of the quick suite (every scenario) on one version, against the 3-minute budget')
+    .option('--etcd-version <version>', 'etcd version', 'default')
+    .option('--json', 'last line: the result as JSON')
+    .action(async (options: QuickOptions) => {
+      await runSuiteBench(options, globals().signal);
+    });
+
+  bench
     .command('all')
-    .description('every benchmark (cluster, fidelity --quick, load --quick)')
+    .description('every benchmark (cluster, fidelity --quick, load --quick, suite)')
     .option('--json', 'one JSON line per benchmark')
     .action(async (options: { json?: boolean }) => {
       const { signal } = globals();
       await runClusterBench({ runs: 11, json: options.json }, signal);
       await runFidelityBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
       await runLoadBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
+      await runSuiteBench({ json: options.json, etcdVersion: 'default' }, signal);
     });
 }
 
@@ -161,6 +172,23 @@ async function runLoadBench(options: QuickOptions, signal: AbortSignal): Promise
       .map((row) => `${row.concurrency}: ${Math.round(row.putsRatioToBenchmark * 100)}%`);
     process.stdout.write(
       `autocannon vs etcd benchmark at equal connections: ${autocannon.join(', ')} (goal ≥ 80%)\n`,
+    );
+  }
+}
+
+async function runSuiteBench(options: QuickOptions, signal: AbortSignal): Promise<void> {
+  if (!options.json) process.stdout.write(`\n== quick suite wall time ==\n${'scenario'.padEnd(24)} ${'seconds'.padStart(8)}  status / verdicts\n`);
+  const result = await benchSuite({
+    version: options.etcdVersion,
+    signal,
+    onRow: (row: SuiteBenchRow) => {
+      if (!options.json) process.stdout.write(`${row.scenario.padEnd(24)} ${(row.durationMs / 1000).toFixed(1).padStart(8)}  ${row.status}: ${row.verdicts}\n`);
+    },
+  });
+  if (options.json) printJsonLine({ bench: 'suite', ...result });
+  else {
+    process.stdout.write(
+      `total ${(result.wallMs / 1000).toFixed(1)} s for etcd ${result.version} = ${Math.round(result.ratioToBudget * 100)}% of the ${result.budgetMs / 1000} s budget\n`,
     );
   }
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { Listr, ProcessOutput } from 'listr2';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
+import { isClaimId } from '../claims/catalogue.js';
 import { InputError } from '../errors.js';
 import type { Finding } from '../findings/finding.js';
 import { type RenderedReports, renderReports } from '../report/render.js';
@@ -26,6 +27,7 @@ interface RunOptions extends TargetOptions {
   json?: boolean;
   scenarioDir?: string[];
   strict?: boolean;
+  accept?: string[];
   param?: string[];
 }
 
@@ -51,12 +53,14 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       collect,
     )
     .option('--strict', 'count inconclusive findings as failures (exit 1)')
+    .option('--accept <claim[:check]>', 'a known deviation: its failures stay in the reports but do not fail the exit code (repeatable)', collect)
     .option('--json', 'print the run summary as one JSON line')
     .action(async (selectors: string[], options: RunOptions) => {
       const intensity = parseSuite(options.suite);
       const target = targetFromOptions(options);
       const all = await availableScenarios(options.scenarioDir ?? []);
       const scenarios = selectScenarios(all, selectors);
+      const accepted = parseAccepted(options.accept ?? []);
       const params = parseParamOverrides(
         options.param ?? [],
         scenarios.map((scenario) => scenario.id),
@@ -83,6 +87,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         suite: selectors.length > 0 || (options.scenarioDir?.length ?? 0) > 0 ? 'custom' : intensity,
         intensity,
         strict: Boolean(options.strict),
+        accepted,
         target,
         requestedVersion: options.etcdVersion,
         presets: options.preset ? [options.preset] : [],
@@ -170,6 +175,14 @@ async function runScenariosWithProgress(
   return outcomes;
 }
 
+function parseAccepted(values: readonly string[]): string[] {
+  for (const value of values) {
+    const claim = value.split(':')[0] ?? '';
+    if (!isClaimId(claim)) throw new InputError(`Expected \`--accept\` to name a claim (optionally claim:check), got \`${value}\`.`);
+  }
+  return [...values];
+}
+
 function parseSuite(value: string): Intensity {
   if (value === 'quick' || value === 'full') return value;
   throw new InputError(`Expected \`--suite\` to be quick or full, got \`${value}\`.`);
@@ -217,10 +230,10 @@ function printSummary(result: RunResult, resultPath: string, reports: RenderedRe
       `    why:      ${finding.reason}`,
     );
   }
-  const { claims, scenarioErrors, exitCode } = result.summary;
+  const { claims, scenarioErrors, exitCode, acceptedFailures } = result.summary;
   lines.push(
     '',
-    `claims: ${claims.pass} pass, ${claims.fail} fail, ${claims.inconclusive} inconclusive${scenarioErrors ? `; ${scenarioErrors} scenario error(s)` : ''} → exit ${exitCode}`,
+    `claims: ${claims.pass} pass, ${claims.fail} fail, ${claims.inconclusive} inconclusive${scenarioErrors ? `; ${scenarioErrors} scenario error(s)` : ''}${acceptedFailures ? `; ${acceptedFailures} failed finding(s) accepted` : ''} → exit ${exitCode}`,
     `report: ${reports.html}`,
     `        ${reports.markdown}, ${reports.junit}, ${resultPath}${reports.bundle ? `, ${reports.bundle}` : ''}`,
   );

@@ -8,7 +8,7 @@ import type { SuiteOutcome } from '../scenario/runner.js';
 import type { Intensity, RunTarget } from '../scenario/types.js';
 import { packageVersion } from '../util/package-info.js';
 import { TOXIPROXY_VERSION } from '../versions/catalog.js';
-import { type ClaimSummary, exitCodeFor, RESULT_SCHEMA_VERSION, type RunResult } from './run-result.js';
+import { type ClaimSummary, exitCodeFor, isAccepted, RESULT_SCHEMA_VERSION, type RunResult } from './run-result.js';
 
 export interface RunMetadata {
   readonly runId: string;
@@ -17,6 +17,7 @@ export interface RunMetadata {
   readonly suite: 'quick' | 'full' | 'custom';
   readonly intensity: Intensity;
   readonly strict: boolean;
+  readonly accepted: readonly string[];
   readonly target: RunTarget;
   readonly requestedVersion: string;
   readonly presets: readonly string[];
@@ -51,6 +52,7 @@ export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): Ru
       suite: metadata.suite,
       intensity: metadata.intensity,
       strict: metadata.strict,
+      accepted: metadata.accepted,
       backend: 'process',
       network: metadata.network,
       host: {
@@ -77,7 +79,8 @@ export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): Ru
       findings: countVerdicts(findings.map((finding) => finding.verdict)),
       claims: countVerdicts(claims.map((entry) => entry.verdict)),
       scenarioErrors,
-      exitCode: exitCodeFor(findings, scenarioErrors, metadata.strict),
+      acceptedFailures: findings.filter((finding) => finding.verdict === 'fail' && isAccepted(finding, metadata.accepted)).length,
+      exitCode: exitCodeFor(findings, scenarioErrors, metadata.strict, metadata.accepted),
     },
     claims,
     findings,

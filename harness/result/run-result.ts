@@ -46,6 +46,8 @@ export interface RunResult {
     readonly suite: 'quick' | 'full' | 'custom';
     readonly intensity: Intensity;
     readonly strict: boolean;
+    /** `--accept` entries (`claim` or `claim:check`): failures matching them do not fail the exit code. */
+    readonly accepted: readonly string[];
     readonly backend: 'process' | 'docker';
     readonly network: string;
     readonly host: {
@@ -68,6 +70,8 @@ export interface RunResult {
     readonly findings: Readonly<Record<Verdict, number>>;
     readonly claims: Readonly<Record<Verdict, number>>;
     readonly scenarioErrors: number;
+    /** Failed findings matching an `--accept` entry (still reported as fail). */
+    readonly acceptedFailures: number;
     readonly exitCode: number;
   };
   readonly claims: readonly ClaimSummary[];
@@ -76,10 +80,19 @@ export interface RunResult {
   readonly faultWindows: readonly RecordedFaultWindow[];
 }
 
-/** 0 when nothing failed; 1 when a finding failed (or, with `strict`, was inconclusive); 2 on harness errors. */
-export function exitCodeFor(findings: readonly Finding[], scenarioErrors: number, strict: boolean): number {
+/** Whether a finding matches an `--accept` entry: `claim` (every check of it) or `claim:check`. */
+export function isAccepted(finding: Finding, accepted: readonly string[]): boolean {
+  return accepted.some((entry) => entry === finding.claim || entry === `${finding.claim}:${finding.check}`);
+}
+
+/**
+ * 0 when nothing failed; 1 when a finding failed (or, with `strict`, was inconclusive), unless every such finding is
+ * accepted; 2 on harness errors.
+ */
+export function exitCodeFor(findings: readonly Finding[], scenarioErrors: number, strict: boolean, accepted: readonly string[] = []): number {
   if (scenarioErrors > 0) return 2;
-  if (findings.some((finding) => finding.verdict === 'fail')) return 1;
-  if (strict && findings.some((finding) => finding.verdict === 'inconclusive')) return 1;
+  const counted = findings.filter((finding) => !isAccepted(finding, accepted));
+  if (counted.some((finding) => finding.verdict === 'fail')) return 1;
+  if (strict && counted.some((finding) => finding.verdict === 'inconclusive')) return 1;
   return 0;
 }

@@ -145,3 +145,16 @@ describe('bundle', () => {
     expect(entries).toContain('evidence/tls-mismatch/tls/ca.crt'); // certificates are public
   });
 });
+
+describe('accepted deviations', () => {
+  it('keep a failure in the result but not in the exit code', async () => {
+    const { exitCodeFor } = await import('../../harness/result/run-result.js');
+    const findings = fixtureResult().findings;
+    expect(exitCodeFor(findings, 0, false)).toBe(1);
+    expect(exitCodeFor(findings, 0, false, ['metrics.exposed'])).toBe(0);
+    expect(exitCodeFor(findings, 0, false, ['metrics.exposed:etcd_disk_writes_total'])).toBe(0);
+    expect(exitCodeFor(findings, 0, false, ['metrics.exposed:some other check'])).toBe(1);
+    expect(exitCodeFor(findings, 0, true, ['metrics.exposed'])).toBe(1); // strict: the inconclusive one still counts
+    expect(exitCodeFor(findings, 1, false, ['metrics.exposed'])).toBe(2);
+  });
+});
