@@ -53,7 +53,8 @@ export async function benchSuite(options: {
         signal: options.signal ?? new AbortController().signal,
       });
       const counts = new Map<string, number>();
-      for (const finding of outcome.findings) counts.set(finding.verdict, (counts.get(finding.verdict) ?? 0) + 1);
+      for (const finding of outcome.findings)
+        counts.set(finding.verdict, (counts.get(finding.verdict) ?? 0) + 1);
       const row = {
         scenario: definition.id,
         durationMs: outcome.result.durationMs,

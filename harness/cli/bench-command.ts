@@ -177,12 +177,18 @@ async function runLoadBench(options: QuickOptions, signal: AbortSignal): Promise
 }
 
 async function runSuiteBench(options: QuickOptions, signal: AbortSignal): Promise<void> {
-  if (!options.json) process.stdout.write(`\n== quick suite wall time ==\n${'scenario'.padEnd(24)} ${'seconds'.padStart(8)}  status / verdicts\n`);
+  if (!options.json)
+    process.stdout.write(
+      `\n== quick suite wall time ==\n${'scenario'.padEnd(24)} ${'seconds'.padStart(8)}  status / verdicts\n`,
+    );
   const result = await benchSuite({
     version: options.etcdVersion,
     signal,
     onRow: (row: SuiteBenchRow) => {
-      if (!options.json) process.stdout.write(`${row.scenario.padEnd(24)} ${(row.durationMs / 1000).toFixed(1).padStart(8)}  ${row.status}: ${row.verdicts}\n`);
+      if (!options.json)
+        process.stdout.write(
+          `${row.scenario.padEnd(24)} ${(row.durationMs / 1000).toFixed(1).padStart(8)}  ${row.status}: ${row.verdicts}\n`,
+        );
     },
   });
   if (options.json) printJsonLine({ bench: 'suite', ...result });

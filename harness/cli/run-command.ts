@@ -53,7 +53,11 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       collect,
     )
     .option('--strict', 'count inconclusive findings as failures (exit 1)')
-    .option('--accept <claim[:check]>', 'a known deviation: its failures stay in the reports but do not fail the exit code (repeatable)', collect)
+    .option(
+      '--accept <claim[:check]>',
+      'a known deviation: its failures stay in the reports but do not fail the exit code (repeatable)',
+      collect,
+    )
     .option('--json', 'print the run summary as one JSON line')
     .action(async (selectors: string[], options: RunOptions) => {
       const intensity = parseSuite(options.suite);
@@ -178,7 +182,10 @@ async function runScenariosWithProgress(
 function parseAccepted(values: readonly string[]): string[] {
   for (const value of values) {
     const claim = value.split(':')[0] ?? '';
-    if (!isClaimId(claim)) throw new InputError(`Expected \`--accept\` to name a claim (optionally claim:check), got \`${value}\`.`);
+    if (!isClaimId(claim))
+      throw new InputError(
+        `Expected \`--accept\` to name a claim (optionally claim:check), got \`${value}\`.`,
+      );
   }
   return [...values];
 }

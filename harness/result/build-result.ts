@@ -8,7 +8,13 @@ import type { SuiteOutcome } from '../scenario/runner.js';
 import type { Intensity, RunTarget } from '../scenario/types.js';
 import { packageVersion } from '../util/package-info.js';
 import { TOXIPROXY_VERSION } from '../versions/catalog.js';
-import { type ClaimSummary, exitCodeFor, isAccepted, RESULT_SCHEMA_VERSION, type RunResult } from './run-result.js';
+import {
+  type ClaimSummary,
+  exitCodeFor,
+  isAccepted,
+  RESULT_SCHEMA_VERSION,
+  type RunResult,
+} from './run-result.js';
 
 export interface RunMetadata {
   readonly runId: string;
@@ -79,7 +85,9 @@ export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): Ru
       findings: countVerdicts(findings.map((finding) => finding.verdict)),
       claims: countVerdicts(claims.map((entry) => entry.verdict)),
       scenarioErrors,
-      acceptedFailures: findings.filter((finding) => finding.verdict === 'fail' && isAccepted(finding, metadata.accepted)).length,
+      acceptedFailures: findings.filter(
+        (finding) => finding.verdict === 'fail' && isAccepted(finding, metadata.accepted),
+      ).length,
       exitCode: exitCodeFor(findings, scenarioErrors, metadata.strict, metadata.accepted),
     },
     claims,

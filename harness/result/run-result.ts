@@ -89,7 +89,12 @@ export function isAccepted(finding: Finding, accepted: readonly string[]): boole
  * 0 when nothing failed; 1 when a finding failed (or, with `strict`, was inconclusive), unless every such finding is
  * accepted; 2 on harness errors.
  */
-export function exitCodeFor(findings: readonly Finding[], scenarioErrors: number, strict: boolean, accepted: readonly string[] = []): number {
+export function exitCodeFor(
+  findings: readonly Finding[],
+  scenarioErrors: number,
+  strict: boolean,
+  accepted: readonly string[] = [],
+): number {
   if (scenarioErrors > 0) return 2;
   const counted = findings.filter((finding) => !isAccepted(finding, accepted));
   if (counted.some((finding) => finding.verdict === 'fail')) return 1;
