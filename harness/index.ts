@@ -15,6 +15,7 @@ export * from './checks/snapshot-integrity.js';
 export * from './checks/tls.js';
 export * from './checks/tuning.js';
 export { allClaims, type Claim, type ClaimId, claim } from './claims/catalogue.js';
+export { type BinarySwap, type SwapOptions, supportsBinarySwap } from './cluster/binary-swap.js';
 export type { ClientTls } from './cluster/clients.js';
 export { createEtcdClient } from './cluster/clients.js';
 export { type EtcdFlags, PRESETS, parseFlagArguments } from './cluster/flags.js';

@@ -137,7 +137,7 @@ export class MemberFactory {
   }
 
   /** The etcd arguments for a planned member: topology (managed) first, then the user's flags. */
-  args(plan: MemberPlan, args: MemberArgs): string[] {
+  args(plan: MemberPlan, args: MemberArgs, binaries: EtcdBinaries = this.init.binaries): string[] {
     const tls = this.init.tls;
     const topology = [
       `--name=${plan.name}`,
@@ -150,7 +150,7 @@ export class MemberFactory {
       `--initial-cluster-state=${args.state}`,
       `--initial-cluster-token=${args.token}`,
       `--listen-metrics-urls=${plan.urls.metrics}`,
-      ...capabilitiesOf(this.init.binaries.version).logFlags,
+      ...capabilitiesOf(binaries.version).logFlags,
     ];
     if (tls && plan.certs) {
       topology.push(
@@ -167,11 +167,11 @@ export class MemberFactory {
     return [...topology, ...renderFlags(args.flags)];
   }
 
-  build(plan: MemberPlan, args: MemberArgs, etcdBinary: string = this.init.binaries.etcd): ProcessMember {
+  build(plan: MemberPlan, args: MemberArgs, binaries: EtcdBinaries = this.init.binaries): ProcessMember {
     return new ProcessMember({
       name: plan.name,
-      etcdBinary,
-      args: this.args(plan, args),
+      etcdBinary: binaries.etcd,
+      args: this.args(plan, args, binaries),
       urls: plan.urls,
       dataDir: plan.dataDir,
       logPath: plan.logPath,

@@ -9,6 +9,7 @@ import { describeError, HarnessError, InputError, MemberStartError, TimeoutError
 import { logger } from '../../log.js';
 import type { Session } from '../../session.js';
 import type { EtcdVersion } from '../../versions/version.js';
+import type { BinarySwap, SwapOptions } from '../binary-swap.js';
 import { type ClientTls, createEtcdClient } from '../clients.js';
 import { runEtcdctl } from '../etcdctl.js';
 import { type EtcdFlags, timingOf } from '../flags.js';
@@ -24,7 +25,7 @@ import type {
   StoppedCluster,
   StoppedMember,
 } from '../types.js';
-import { MemberFactory, type MemberPlan } from './member-factory.js';
+import { type MemberArgs, MemberFactory, type MemberPlan } from './member-factory.js';
 import type { ProcessMember } from './process-member.js';
 
 const log = logger('cluster');
@@ -121,10 +122,8 @@ async function startOnce(
           binaries,
         });
       }
-      cluster.adopt(
-        plan,
-        factory.build(plan, { initialCluster, state: 'new', token, flags: cluster.flagsFor(plan.name) }),
-      );
+      const args: MemberArgs = { initialCluster, state: 'new', token, flags: cluster.flagsFor(plan.name) };
+      cluster.adopt(plan, factory.build(plan, args), args);
     }
     context.onProgress?.({
       kind: 'step',
@@ -193,13 +192,17 @@ interface ClusterInit {
 interface Slot {
   readonly plan: MemberPlan;
   readonly member: ProcessMember;
+  /** What the member was started with (kept to rebuild its command when its binary is swapped). */
+  args: MemberArgs;
+  binaries: EtcdBinaries;
 }
 
-export class StartedProcessCluster implements StartedCluster {
+export class StartedProcessCluster implements StartedCluster, BinarySwap {
   readonly backend = 'process' as const;
   readonly name: string;
   readonly runId: string;
-  readonly binaries: EtcdBinaries;
+  /** The cluster's tools (and, until a member's binary is swapped, every member's binary). */
+  binaries: EtcdBinaries;
   readonly flags: EtcdFlags;
   readonly network: NetworkMode;
   readonly toxiproxy: ToxiproxyServer;
@@ -238,8 +241,42 @@ export class StartedProcessCluster implements StartedCluster {
   }
 
   /** Internal: attaches a provisioned member (start and addMember). */
-  adopt(plan: MemberPlan, member: ProcessMember): void {
-    this.slots.push({ plan, member });
+  adopt(plan: MemberPlan, member: ProcessMember, args: MemberArgs): void {
+    this.slots.push({ plan, member, args, binaries: this.binaries });
+  }
+
+  memberBinaries(name: string): EtcdBinaries {
+    return this.slot(name).binaries;
+  }
+
+  async swapMemberBinaries(
+    name: string,
+    binaries: EtcdBinaries,
+    options: SwapOptions = {},
+  ): Promise<ProcessMember> {
+    const slot = this.slot(name);
+    await slot.member.stop({ signal: options.signal ?? 'SIGTERM' });
+    const args: MemberArgs = options.flags ? { ...slot.args, flags: { ...options.flags } } : slot.args;
+    slot.member.setCommand(binaries.etcd, this.init.factory.args(slot.plan, args, binaries));
+    slot.args = args;
+    slot.binaries = binaries;
+    log('%s now runs etcd %s', name, binaries.version);
+    await slot.member.start();
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    if (timeoutMs > 0) await this.waitHealthy({ members: [name], timeoutMs });
+    const versions = new Set(this.slots.map((entry) => entry.binaries.etcd));
+    if (versions.size === 1) this.binaries = binaries;
+    return slot.member;
+  }
+
+  private slot(name: string): Slot {
+    const slot = this.slots.find((candidate) => candidate.member.name === name);
+    if (!slot) {
+      throw new InputError(
+        `No member \`${name}\` in cluster ${this.name}; members are ${this.members.map((m) => m.name).join(', ')}.`,
+      );
+    }
+    return slot;
   }
 
   /** The flags a member gets: presets and cluster flags, then its own. */
@@ -326,13 +363,14 @@ export class StartedProcessCluster implements StartedCluster {
       const initialCluster = [...this.slots.map((slot) => slot.plan), plan]
         .map((entry) => `${entry.name}=${entry.urls.peer}`)
         .join(',');
-      const member = this.init.factory.build(plan, {
+      const args: MemberArgs = {
         initialCluster,
         state: 'existing',
         token: this.init.token,
         flags: { ...this.flagsFor(memberName), ...(options.flags ?? {}) },
-      });
-      this.adopt(plan, member);
+      };
+      const member = this.init.factory.build(plan, args, this.binaries);
+      this.adopt(plan, member, args);
       await member.start();
       const timeoutMs = options.timeoutMs ?? 60_000;
       const deadline = Date.now() + timeoutMs;

@@ -54,7 +54,7 @@ export class ProcessMember implements ClusterMember {
   readonly dataDir: string;
   readonly logPath: string;
   readonly proxies: MemberProxies;
-  readonly args: readonly string[];
+  private command: { readonly etcdBinary: string; readonly args: readonly string[] };
   private current: RunningProcess | undefined;
   private currentState: MemberState = 'stopped';
   private lastExit: MemberExit | undefined;
@@ -68,7 +68,26 @@ export class ProcessMember implements ClusterMember {
     this.dataDir = init.dataDir;
     this.logPath = init.logPath;
     this.proxies = init.proxies;
-    this.args = init.args;
+    this.command = { etcdBinary: init.etcdBinary, args: init.args };
+  }
+
+  get args(): readonly string[] {
+    return this.command.args;
+  }
+
+  /** The etcd binary this member runs (changes when an upgrade swaps it). */
+  get etcdBinary(): string {
+    return this.command.etcdBinary;
+  }
+
+  /** Sets the binary and arguments for the next start (a binary swap); only while the member is not running. */
+  setCommand(etcdBinary: string, args: readonly string[]): void {
+    if (this.current) {
+      throw new UnsupportedError(
+        `cannot change the command of member ${this.name} while it is ${this.currentState}`,
+      );
+    }
+    this.command = { etcdBinary, args };
   }
 
   get state(): MemberState {
@@ -93,7 +112,7 @@ export class ProcessMember implements ClusterMember {
 
   async start(): Promise<void> {
     if (this.current) throw new UnsupportedError(`member ${this.name} is already ${this.currentState}`);
-    const argv = this.init.net.wrapCommand([this.init.etcdBinary, ...this.init.args]);
+    const argv = this.init.net.wrapCommand([this.command.etcdBinary, ...this.command.args]);
     const [file, args] = withParentDeathSignal(argv[0] ?? '', argv.slice(1));
     const fd = openSync(this.logPath, 'a');
     let child: ChildProcess;
@@ -107,7 +126,7 @@ export class ProcessMember implements ClusterMember {
       const spawnError = await new Promise<Error>((resolve) => child.once('error', resolve));
       throw new MemberStartError(
         this.name,
-        `could not spawn ${this.init.etcdBinary}: ${spawnError.message}`,
+        `could not spawn ${this.command.etcdBinary}: ${spawnError.message}`,
         '',
       );
     }
