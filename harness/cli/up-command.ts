@@ -1,6 +1,8 @@
 // `etcd-chaos up`: starts a cluster, prints how to reach it, and keeps it up until SIGINT/SIGTERM.
 import type { Command } from 'commander';
-import type { StartedProcessCluster } from '../cluster/process/process-cluster.js';
+import { DockerMember } from '../cluster/docker/docker-member.js';
+import type { EtcdCluster } from '../cluster/etcd-cluster.js';
+import { ProcessMember } from '../cluster/process/process-member.js';
 import { Session } from '../session.js';
 import { addClusterOptions, type ClusterOptions, specFromOptions } from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
@@ -42,12 +44,13 @@ export function registerUp(program: Command, globals: () => GlobalOptions): void
     });
 }
 
-export function describeCluster(cluster: StartedProcessCluster) {
+export function describeCluster(cluster: EtcdCluster) {
   const tls = cluster.clientTls();
   return {
     runId: cluster.runId,
     cluster: cluster.name,
     version: cluster.version.toString(),
+    backend: cluster.backend,
     network: cluster.network,
     tls: tls ? { ca: tls.caFile, cert: tls.certFile, key: tls.keyFile } : null,
     endpoints: cluster.endpoints(),
@@ -60,7 +63,8 @@ export function describeCluster(cluster: StartedProcessCluster) {
       pid: member.pid,
       dataDir: member.dataDir,
       log: member.logPath,
-      namespace: member.namespace ?? null,
+      namespace: member instanceof ProcessMember ? (member.namespace ?? null) : null,
+      container: member instanceof DockerMember ? (member.containerId ?? null) : null,
     })),
     proxies: Object.fromEntries(cluster.members.map((member) => [member.name, member.proxies])),
     pids: {
@@ -74,10 +78,10 @@ export function describeCluster(cluster: StartedProcessCluster) {
   };
 }
 
-function printHuman(cluster: StartedProcessCluster): void {
+function printHuman(cluster: EtcdCluster): void {
   const tls = cluster.clientTls();
   const lines = [
-    `etcd ${cluster.version} cluster is up: ${cluster.members.length} members, network ${cluster.network}, TLS ${tls ? 'on' : 'off'}`,
+    `etcd ${cluster.version} cluster is up (${cluster.backend}): ${cluster.members.length} members, network ${cluster.network}, TLS ${tls ? 'on' : 'off'}`,
     ...cluster.members.map(
       (member) => `  ${member.name}  ${member.urls.client}  pid ${member.pid}  log ${member.logPath}`,
     ),

@@ -4,10 +4,12 @@ import type { EtcdBinaries, ProgressListener } from '../binaries/types.js';
 import { InputError } from '../errors.js';
 import { Session } from '../session.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
+import { startDockerCluster } from './docker/docker-cluster.js';
+import type { EtcdCluster } from './etcd-cluster.js';
 import { type EtcdFlags, normalizeFlags, presetFlags } from './flags.js';
 import type { NetworkModeRequest } from './network/plane.js';
 import { MIN_DATA_DIR_BYTES } from './process/data-dir-mount.js';
-import { type StartedProcessCluster, startProcessCluster } from './process/process-cluster.js';
+import { startProcessCluster } from './process/process-cluster.js';
 import type { Backend } from './types.js';
 
 export interface NormalizedClusterSpec {
@@ -27,6 +29,14 @@ export interface NormalizedClusterSpec {
   readonly dataDirSizeLimitBytes: number | undefined;
   /** Fills each member's data dir before its first start (e.g. `snapshot restore`). */
   readonly dataDirInitializer: DataDirInitializer | undefined;
+  /** Image references for the docker backend (default: official if present, else built locally). */
+  readonly images: ImageOverrides;
+}
+
+export interface ImageOverrides {
+  /** etcd image; `{version}` is replaced by the etcd version. */
+  readonly etcd?: string;
+  readonly toxiproxy?: string;
 }
 
 /** What a data dir initializer gets: the flags a `snapshot restore` for this member must use. */
@@ -51,6 +61,7 @@ export interface StartOptions {
 }
 
 const NETWORK_MODES: readonly NetworkModeRequest[] = ['auto', 'loopback', 'netns'];
+const BACKENDS: readonly Backend[] = ['process', 'docker'];
 
 export class ClusterSpec {
   private version: EtcdVersion;
@@ -65,6 +76,8 @@ export class ClusterSpec {
   private startTimeoutMs: number | undefined;
   private dataDirSizeLimitBytes: number | undefined;
   private dataDirInitializer: DataDirInitializer | undefined;
+  private backend: Backend = 'process';
+  private images: ImageOverrides = {};
 
   private constructor(version: EtcdVersion) {
     this.version = version;
@@ -120,6 +133,21 @@ export class ClusterSpec {
     return this;
   }
 
+  /** `process` (default): local processes; `docker`: containers through testcontainers. */
+  withBackend(backend: Backend): this {
+    if (!BACKENDS.includes(backend)) {
+      throw new InputError(`Expected \`--backend\` to be one of ${BACKENDS.join(', ')}, got \`${backend}\`.`);
+    }
+    this.backend = backend;
+    return this;
+  }
+
+  /** Image references for the docker backend instead of the official or locally built ones. */
+  withImages(images: ImageOverrides): this {
+    this.images = { ...this.images, ...images };
+    return this;
+  }
+
   withNetwork(mode: NetworkModeRequest): this {
     if (!NETWORK_MODES.includes(mode)) {
       throw new InputError(
@@ -172,6 +200,16 @@ export class ClusterSpec {
   }
 
   toSpec(): NormalizedClusterSpec {
+    if (this.backend === 'docker' && this.network !== 'auto') {
+      throw new InputError(
+        `\`--network ${this.network}\` is a process-backend option; the docker backend puts each cluster on its own docker network.`,
+      );
+    }
+    if (this.backend === 'docker' && this.basePort !== undefined) {
+      throw new InputError(
+        '`--base-port` is a process-backend option; docker clusters publish free 127.0.0.1 ports.',
+      );
+    }
     for (const member of Object.keys(this.memberFlags)) {
       if (Number(member.slice(1)) > this.members) {
         throw new InputError(
@@ -189,25 +227,24 @@ export class ClusterSpec {
       network: this.network,
       basePort: this.basePort,
       name: this.name,
-      backend: 'process',
+      backend: this.backend,
       startTimeoutMs: this.startTimeoutMs,
       dataDirSizeLimitBytes: this.dataDirSizeLimitBytes,
       dataDirInitializer: this.dataDirInitializer,
+      images: { ...this.images },
     };
   }
 
   /** Starts the cluster and waits until every member reports healthy. */
-  async start(options: StartOptions = {}): Promise<StartedProcessCluster> {
+  async start(options: StartOptions = {}): Promise<EtcdCluster> {
     const spec = this.toSpec();
     const ownsSession = options.session === undefined;
     const session = options.session ?? (await Session.open({ onProgress: options.onProgress }));
+    const context = { session, ownsSession, onProgress: options.onProgress, signal: options.signal };
     try {
-      return await startProcessCluster(spec, {
-        session,
-        ownsSession,
-        onProgress: options.onProgress,
-        signal: options.signal,
-      });
+      return spec.backend === 'docker'
+        ? await startDockerCluster(spec, context)
+        : await startProcessCluster(spec, context);
     } catch (error) {
       if (ownsSession) await session.close();
       throw error;

@@ -57,11 +57,14 @@ export class TlsAuthority {
     return new TlsAuthority(dir, caFile, ca, client);
   }
 
-  /** A certificate for a member, valid for server and peer use at `ips` (and 127.0.0.1, ::1, localhost). */
-  async issueMember(name: string, ips: readonly string[]): Promise<CertFiles> {
+  /**
+   * A certificate for a member, valid for server and peer use at `ips` and `dns` names (and 127.0.0.1, ::1,
+   * localhost). Only names that resolve where the member runs: etcd resolves DNS SANs of peer certificates when the
+   * IP SANs do not match, and an unresolvable name stalls handshakes.
+   */
+  async issueMember(name: string, ips: readonly string[], dns: readonly string[] = []): Promise<CertFiles> {
     const issued = await issue(this.ca, `CN=${name}`, {
-      // No bare member name: etcd resolves DNS SANs of peer certificates, and an unresolvable name stalls handshakes.
-      dns: ['localhost'],
+      dns: ['localhost', ...dns],
       ips: ['127.0.0.1', '::1', ...ips],
       server: true,
     });

@@ -4,33 +4,33 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Toxiproxy, type Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
-import { HarnessError, TimeoutError } from '../errors.js';
+import { HarnessError } from '../errors.js';
 import { logger } from '../log.js';
 import type { RunJournal } from '../runstate/journal.js';
 import { processStartTime, waitForExit } from '../runstate/proc.js';
 import { tail } from '../util/exec.js';
 import { freePort } from './ports.js';
 import { withParentDeathSignal } from './spawn.js';
-import type { ProxyInfo, ToxiproxyControl } from './toxiproxy-control.js';
+import { ToxiproxyApi, waitForToxiproxyApi } from './toxiproxy-api.js';
 
 const log = logger('toxiproxy');
 
-export interface ProxyRequest {
-  readonly name: string;
-  /** `host:port`; port 0 lets the kernel choose. */
-  readonly listen: string;
-  readonly upstream: string;
-}
+export type { ProxyRequest } from './toxiproxy-api.js';
 
-export class ToxiproxyServer implements ToxiproxyControl {
+/** The run's Toxiproxy server as a local process (the process backend). */
+export class ToxiproxyServer extends ToxiproxyApi {
   private constructor(
-    readonly apiUrl: string,
-    readonly pid: number,
+    apiUrl: string,
+    private readonly serverPid: number,
     private readonly startTime: string,
     readonly logPath: string,
-    readonly client: Toxiproxy,
-  ) {}
+  ) {
+    super(apiUrl);
+  }
+
+  override get pid(): number {
+    return this.serverPid;
+  }
 
   static async start(options: {
     binary: string;
@@ -57,9 +57,9 @@ export class ToxiproxyServer implements ToxiproxyControl {
       const startTime = processStartTime(pid) ?? '';
       const apiUrl = `http://127.0.0.1:${port}`;
       try {
-        await waitForApi(apiUrl, pid, 5_000);
+        await waitForToxiproxyApi(apiUrl, 5_000, () => processStartTime(pid) !== undefined);
         log('started %o', { pid, apiUrl });
-        return new ToxiproxyServer(apiUrl, pid, startTime, logPath, new Toxiproxy(apiUrl));
+        return new ToxiproxyServer(apiUrl, pid, startTime, logPath);
       } catch (error) {
         lastError = error;
         try {
@@ -80,66 +80,12 @@ export class ToxiproxyServer implements ToxiproxyControl {
     });
   }
 
-  /** Creates proxies in one request; returns them with the ports they actually listen on. */
-  async createProxies(requests: readonly ProxyRequest[]): Promise<ProxyInfo[]> {
-    const created = await this.client.populate(
-      requests.map((request) => ({ ...request, enabled: true })) as never,
-    );
-    return requests.map((request) => {
-      const proxy = created[request.name];
-      if (!proxy) throw new HarnessError(`Toxiproxy did not create proxy ${request.name}`);
-      const port = Number(proxy.listen.slice(proxy.listen.lastIndexOf(':') + 1));
-      return { name: proxy.name, listen: proxy.listen, upstream: proxy.upstream, port };
-    });
-  }
-
-  proxy(name: string): Promise<ToxiproxyProxy> {
-    return this.client.get(name);
-  }
-
-  async setEnabled(name: string, enabled: boolean): Promise<void> {
-    const proxy = await this.client.get(name);
-    await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
-  }
-
-  async setUpstream(name: string, upstream: string): Promise<void> {
-    const proxy = await this.client.get(name);
-    await proxy.update({ enabled: proxy.enabled, listen: proxy.listen, upstream });
-  }
-
-  async removeProxies(names: readonly string[]): Promise<void> {
-    await Promise.all(
-      names.map(async (name) => {
-        const response = await fetch(`${this.apiUrl}/proxies/${encodeURIComponent(name)}`, {
-          method: 'DELETE',
-        }).catch(() => undefined);
-        if (response && !response.ok && response.status !== 404)
-          log('removing proxy %s: HTTP %d', name, response.status);
-      }),
-    );
-  }
-
   async stop(): Promise<void> {
     try {
-      process.kill(this.pid, 'SIGKILL');
+      process.kill(this.serverPid, 'SIGKILL');
     } catch {
       return;
     }
-    await waitForExit(this.pid, this.startTime, 5_000);
+    await waitForExit(this.serverPid, this.startTime, 5_000);
   }
-}
-
-async function waitForApi(apiUrl: string, pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!processStartTime(pid)) throw new HarnessError('toxiproxy-server exited during startup');
-    try {
-      const response = await fetch(`${apiUrl}/version`, { signal: AbortSignal.timeout(500) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new TimeoutError('the Toxiproxy API', timeoutMs);
 }

@@ -13,6 +13,9 @@ import type { ProxyInfo, ToxiproxyControl } from './toxiproxy-control.js';
 
 export type Backend = 'process' | 'docker';
 
+/** Where members live: the process backend's planes, or a docker network per cluster. */
+export type ClusterNetwork = NetworkMode | 'docker';
+
 /** `running`: up; `paused`: SIGSTOPped; `stopped`: stopped by the harness; `exited`: died on its own. */
 export type MemberState = 'running' | 'paused' | 'stopped' | 'exited';
 
@@ -107,7 +110,7 @@ export interface StartedCluster extends AsyncDisposable {
   readonly tls: TlsMaterial | undefined;
   /** Flags every member got beyond the topology (presets + cluster flags); per-member ones are in `member.args`. */
   readonly flags: EtcdFlags;
-  readonly network: NetworkMode;
+  readonly network: ClusterNetwork;
   readonly toxiproxy: ToxiproxyControl;
   /** Where this cluster keeps data dirs, logs and certs. */
   readonly dir: string;

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ProcessMember } from '../../harness/cluster/process/process-member.js';
 import { ClusterSpec } from '../../harness/cluster/spec.js';
 import { MemberStartError } from '../../harness/errors.js';
 import { journalsDir } from '../../harness/runstate/journal.js';
@@ -19,7 +20,7 @@ describe('teardown', () => {
     const cluster = await ClusterSpec.etcd('default').withTls().start({ session });
     const pids = [...cluster.members.map((member) => member.pid), cluster.toxiproxy.pid];
     const namespaces = cluster.members
-      .map((member) => member.namespace)
+      .map((member) => (member as ProcessMember).namespace)
       .filter((name): name is string => Boolean(name));
     const journal = `${session.runId}.jsonl`;
     expect(pids.every(isAlive)).toBe(true);

@@ -8,25 +8,18 @@ import { PortInUseError } from '../../errors.js';
 import type { Session } from '../../session.js';
 import { capabilitiesOf } from '../../versions/capabilities.js';
 import type { ClientTls } from '../clients.js';
-import { type EtcdFlags, renderFlags } from '../flags.js';
+import type { MemberArgs, MemberBackend, MemberPlan } from '../etcd-cluster.js';
+import { renderFlags } from '../flags.js';
 import type { MemberNetwork, NetworkPlane } from '../network/plane.js';
 import { isPortFree, portHolder } from '../ports.js';
 import type { CertFiles, TlsAuthority } from '../tls.js';
-import type { ProxyInfo } from '../toxiproxy-control.js';
 import type { ToxiproxyServer } from '../toxiproxy-server.js';
-import type { MemberUrls } from '../types.js';
 import { type DataDirMount, mountSizeLimitedDir } from './data-dir-mount.js';
 import { ProcessMember } from './process-member.js';
 
-/** Everything provisioned for one member before it runs. */
-export interface MemberPlan {
-  readonly name: string;
+/** Everything provisioned for one process member before it runs. */
+export interface ProcessMemberPlan extends MemberPlan {
   readonly net: MemberNetwork;
-  readonly proxies: { readonly client: ProxyInfo; readonly peer: ProxyInfo };
-  readonly urls: MemberUrls;
-  readonly memberDir: string;
-  readonly dataDir: string;
-  readonly logPath: string;
   readonly certs: CertFiles | undefined;
   readonly mount: DataDirMount | undefined;
 }
@@ -43,15 +36,7 @@ export interface MemberFactoryInit {
   readonly dataDirSizeLimitBytes: number | undefined;
 }
 
-export interface MemberArgs {
-  /** `name=peerURL,...` for every member the new one should know. */
-  readonly initialCluster: string;
-  readonly state: 'new' | 'existing';
-  readonly token: string;
-  readonly flags: EtcdFlags;
-}
-
-export class MemberFactory {
+export class MemberFactory implements MemberBackend<ProcessMemberPlan, ProcessMember> {
   constructor(private readonly init: MemberFactoryInit) {}
 
   get scheme(): 'http' | 'https' {
@@ -68,7 +53,7 @@ export class MemberFactory {
   }
 
   /** Provisions members; on failure releases what it made. `indexBase` positions fixed client ports. */
-  async provision(names: readonly string[], indexBase = 0): Promise<MemberPlan[]> {
+  async provision(names: readonly string[], indexBase = 0): Promise<ProcessMemberPlan[]> {
     const { plane, toxiproxy, session, clusterDir } = this.init;
     const networks: MemberNetwork[] = [];
     const mounts: DataDirMount[] = [];
@@ -94,7 +79,7 @@ export class MemberFactory {
       proxyNames.push(...requests.map((request) => request.name));
       const proxies = await toxiproxy.createProxies(requests);
       const byName = new Map(proxies.map((proxy) => [proxy.name, proxy]));
-      const plans: MemberPlan[] = [];
+      const plans: ProcessMemberPlan[] = [];
       for (const [index, name] of names.entries()) {
         const net = networks[index]!;
         const memberDir = join(clusterDir, name);
@@ -137,7 +122,7 @@ export class MemberFactory {
   }
 
   /** The etcd arguments for a planned member: topology (managed) first, then the user's flags. */
-  args(plan: MemberPlan, args: MemberArgs, binaries: EtcdBinaries = this.init.binaries): string[] {
+  args(plan: ProcessMemberPlan, args: MemberArgs, binaries: EtcdBinaries = this.init.binaries): string[] {
     const tls = this.init.tls;
     const topology = [
       `--name=${plan.name}`,
@@ -167,7 +152,11 @@ export class MemberFactory {
     return [...topology, ...renderFlags(args.flags)];
   }
 
-  build(plan: MemberPlan, args: MemberArgs, binaries: EtcdBinaries = this.init.binaries): ProcessMember {
+  build(
+    plan: ProcessMemberPlan,
+    args: MemberArgs,
+    binaries: EtcdBinaries = this.init.binaries,
+  ): ProcessMember {
     return new ProcessMember({
       name: plan.name,
       etcdBinary: binaries.etcd,
@@ -184,11 +173,15 @@ export class MemberFactory {
   }
 
   /** Removes the member's proxies and network namespace (its data dir and log stay until the cluster is removed). */
-  async releaseNetwork(plan: MemberPlan): Promise<void> {
+  async releaseNetwork(plan: ProcessMemberPlan): Promise<void> {
     await this.init.toxiproxy
       .removeProxies([plan.proxies.client.name, plan.proxies.peer.name])
       .catch(() => undefined);
     await plan.net.release().catch(() => undefined);
+  }
+
+  async releaseCluster(): Promise<void> {
+    // The run's Toxiproxy server and network plane belong to the session, which releases them.
   }
 
   private async clientListens(names: readonly string[], indexBase: number): Promise<string[]> {

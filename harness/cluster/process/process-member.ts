@@ -2,43 +2,23 @@
 // logging to a file, recorded in the run journal, controllable by signals.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { Etcd3 } from 'etcd3';
-import { HarnessError, MemberStartError, TimeoutError, UnsupportedError } from '../../errors.js';
+import type { EtcdBinaries } from '../../binaries/types.js';
+import { HarnessError, MemberStartError, UnsupportedError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { RunJournal } from '../../runstate/journal.js';
 import { processStartTime, waitForExit } from '../../runstate/proc.js';
-import { type ClientTls, createEtcdClient } from '../clients.js';
-import { type HealthReport, probeHealth } from '../health.js';
+import { MemberBase, type MemberBaseInit, sleep } from '../member-base.js';
 import { LOOPBACK_ISOLATION_REASON, type MemberNetwork } from '../network/plane.js';
 import { withParentDeathSignal } from '../spawn.js';
-import type { ToxiproxyControl } from '../toxiproxy-control.js';
-import type {
-  ClusterMember,
-  Isolation,
-  IsolationScope,
-  MemberExit,
-  MemberProxies,
-  MemberState,
-  MemberUrls,
-  StopSignal,
-} from '../types.js';
+import type { MemberExit, MemberState, StopSignal } from '../types.js';
 
 const log = logger('member');
-const LOG_TAIL_BYTES = 64 * 1024;
 
-export interface ProcessMemberInit {
-  readonly name: string;
+export interface ProcessMemberInit extends Omit<MemberBaseInit, 'networkCut'> {
   readonly etcdBinary: string;
   readonly args: readonly string[];
-  readonly urls: MemberUrls;
-  readonly dataDir: string;
-  readonly logPath: string;
-  readonly proxies: MemberProxies;
   readonly net: MemberNetwork;
-  readonly toxiproxy: ToxiproxyControl;
   readonly journal: RunJournal;
-  readonly clientTls: ClientTls | undefined;
 }
 
 interface RunningProcess {
@@ -48,26 +28,28 @@ interface RunningProcess {
   readonly exited: Promise<MemberExit>;
 }
 
-export class ProcessMember implements ClusterMember {
-  readonly name: string;
-  readonly urls: MemberUrls;
-  readonly dataDir: string;
-  readonly logPath: string;
-  readonly proxies: MemberProxies;
+export class ProcessMember extends MemberBase {
   private command: { readonly etcdBinary: string; readonly args: readonly string[] };
   private current: RunningProcess | undefined;
   private currentState: MemberState = 'stopped';
   private lastExit: MemberExit | undefined;
   private stopping = false;
-  private readonly clients = new Set<Etcd3>();
-  private readonly isolations = new Set<Isolation>();
 
   constructor(private readonly init: ProcessMemberInit) {
-    this.name = init.name;
-    this.urls = init.urls;
-    this.dataDir = init.dataDir;
-    this.logPath = init.logPath;
-    this.proxies = init.proxies;
+    super({
+      ...init,
+      networkCut: {
+        canIsolate: init.net.canIsolate,
+        blockOutboundPeers: () => init.net.blockOutboundPeers(),
+        unblockOutboundPeers: () => init.net.unblockOutboundPeers(),
+        cutLink: () => init.net.cutLink(),
+        restoreLink: () => init.net.restoreLink(),
+        cannotIsolate: {
+          reason: LOOPBACK_ISOLATION_REASON,
+          hint: 'Run as root so the harness can use the netns network plane (--network netns).',
+        },
+      },
+    });
     this.command = { etcdBinary: init.etcdBinary, args: init.args };
   }
 
@@ -80,14 +62,13 @@ export class ProcessMember implements ClusterMember {
     return this.command.etcdBinary;
   }
 
-  /** Sets the binary and arguments for the next start (a binary swap); only while the member is not running. */
-  setCommand(etcdBinary: string, args: readonly string[]): void {
+  async useRelease(binaries: EtcdBinaries, args: readonly string[]): Promise<void> {
     if (this.current) {
       throw new UnsupportedError(
-        `cannot change the command of member ${this.name} while it is ${this.currentState}`,
+        `cannot change the release of member ${this.name} while it is ${this.currentState}`,
       );
     }
-    this.command = { etcdBinary, args };
+    this.command = { etcdBinary: binaries.etcd, args };
   }
 
   get state(): MemberState {
@@ -96,10 +77,6 @@ export class ProcessMember implements ClusterMember {
 
   get pid(): number | undefined {
     return this.current?.pid;
-  }
-
-  get canIsolate(): boolean {
-    return this.init.net.canIsolate;
   }
 
   get exit(): MemberExit | undefined {
@@ -165,10 +142,6 @@ export class ProcessMember implements ClusterMember {
     return running.exited;
   }
 
-  kill(): Promise<MemberExit> {
-    return this.stop({ signal: 'SIGKILL' });
-  }
-
   async pause(): Promise<void> {
     const running = this.requireRunning('pause');
     if (this.currentState === 'paused') return;
@@ -185,118 +158,9 @@ export class ProcessMember implements ClusterMember {
     this.currentState = 'running';
   }
 
-  async restart(options: { signal?: StopSignal } = {}): Promise<void> {
-    await this.stop({ signal: options.signal ?? 'SIGTERM' });
-    await this.start();
-  }
-
-  client(options: { direct?: boolean; callTimeoutMs?: number } = {}): Etcd3 {
-    const client = createEtcdClient({
-      endpoints: [options.direct ? this.urls.clientDirect : this.urls.client],
-      tls: this.init.clientTls,
-      callTimeoutMs: options.callTimeoutMs,
-    });
-    this.clients.add(client);
-    return client;
-  }
-
-  health(): Promise<HealthReport> {
-    return probeHealth(this.urls.metrics);
-  }
-
-  /** True once the member answers on its metrics listener (it has finished bootstrapping). */
-  async serving(): Promise<boolean> {
-    try {
-      const response = await fetch(`${this.urls.metrics}/health`, { signal: AbortSignal.timeout(500) });
-      await response.body?.cancel();
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async waitHealthy(timeoutMs = 30_000, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last: HealthReport = { healthy: false, reason: 'not probed' };
-    while (Date.now() < deadline) {
-      signal?.throwIfAborted();
-      if (this.currentState === 'exited') {
-        throw new MemberStartError(
-          this.name,
-          `process exited (${describeExit(this.lastExit)})`,
-          await this.tailLog(),
-        );
-      }
-      last = await this.health();
-      if (last.healthy) return;
-      await sleep(20);
-    }
-    throw new TimeoutError(`member ${this.name} to report healthy (last: ${last.reason})`, timeoutMs, {
-      context: { member: this.name },
-    });
-  }
-
-  async isolate(scope: IsolationScope = 'all'): Promise<Isolation> {
-    if (!this.canIsolate) {
-      throw new UnsupportedError(`Cannot isolate member ${this.name}: ${LOOPBACK_ISOLATION_REASON}.`, {
-        hint: 'Run as root so the harness can use the netns network plane (--network netns).',
-      });
-    }
-    const { toxiproxy, net } = this.init;
-    await toxiproxy.setEnabled(this.proxies.peer.name, false);
-    if (scope === 'all') {
-      await toxiproxy.setEnabled(this.proxies.client.name, false);
-      await net.cutLink();
-    } else {
-      await net.blockOutboundPeers();
-    }
-    let healed = false;
-    const isolation: Isolation = {
-      member: this.name,
-      scope,
-      heal: async () => {
-        if (healed) return;
-        healed = true;
-        this.isolations.delete(isolation);
-        if (scope === 'all') {
-          await net.restoreLink();
-          await toxiproxy.setEnabled(this.proxies.client.name, true);
-        } else {
-          await net.unblockOutboundPeers();
-        }
-        await toxiproxy.setEnabled(this.proxies.peer.name, true);
-      },
-    };
-    this.isolations.add(isolation);
-    return isolation;
-  }
-
-  async tailLog(lines = 40): Promise<string> {
-    try {
-      const handle = await open(this.logPath, 'r');
-      try {
-        const { size } = await handle.stat();
-        const length = Math.min(size, LOG_TAIL_BYTES);
-        const buffer = Buffer.alloc(length);
-        await handle.read(buffer, 0, length, size - length);
-        // Our own /health probes make etcd log a warning each time while it has no leader: not the story.
-        const all = buffer
-          .toString('utf8')
-          .split('\n')
-          .filter((line) => !line.includes('etcdhttp/health.go') && !line.includes('/health error'));
-        return all.slice(Math.max(0, all.length - lines - 1)).join('\n');
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      return '';
-    }
-  }
-
   /** Teardown: heal isolations, close clients, SIGKILL (or graceful stop), release the namespace. */
   async dispose(graceful: boolean): Promise<MemberExit | undefined> {
-    for (const isolation of [...this.isolations]) await isolation.heal().catch(() => undefined);
-    this.closeClients();
+    await this.releaseHandles();
     const exit = this.current ? await this.stop({ signal: graceful ? 'SIGTERM' : 'SIGKILL' }) : this.lastExit;
     const running = this.current;
     if (running) await waitForExit(running.pid, running.startTime, 5_000);
@@ -307,11 +171,6 @@ export class ProcessMember implements ClusterMember {
     if (!this.current)
       throw new UnsupportedError(`cannot ${action} member ${this.name}: it is ${this.currentState}`);
     return this.current;
-  }
-
-  private closeClients(): void {
-    for (const client of this.clients) client.close();
-    this.clients.clear();
   }
 }
 
@@ -332,13 +191,4 @@ function sendSignal(pid: number, signal: NodeJS.Signals): void {
       throw new HarnessError(`could not send ${signal} to pid ${pid}`, { cause: error });
     }
   }
-}
-
-function describeExit(exit: MemberExit | undefined): string {
-  if (!exit) return 'unknown status';
-  return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,0 +1,116 @@
+// The docker backend: a labelled network per cluster, the cluster's Toxiproxy as a container on it, and each member
+// a container behind a client and a peer proxy (advertised peer URL = `toxiproxy:<port>`), ports published on
+// 127.0.0.1 only. Everything carries the run's labels, so cleanup finds what a killed run left, Ryuk or not.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resolveEtcd } from '../../binaries/resolve-etcd.js';
+import { dockerEngine } from '../../docker/engine.js';
+import { etcdImageFor, toxiproxyImageFor } from '../../docker/images.js';
+import { objectLabels } from '../../docker/labels.js';
+import { logger } from '../../log.js';
+import type { EtcdVersion } from '../../versions/version.js';
+import { bootCluster, EtcdCluster, type StartContext } from '../etcd-cluster.js';
+import type { NormalizedClusterSpec } from '../spec.js';
+import { TlsAuthority } from '../tls.js';
+import type { DockerMember } from './docker-member.js';
+import { type DockerMemberPlan, DockerMembers } from './docker-members.js';
+import { createClusterNetwork } from './docker-network.js';
+import { networkCutTools } from './network-cut.js';
+import { ToxiproxyContainer } from './toxiproxy-container.js';
+
+const log = logger('docker');
+
+export type StartedDockerCluster = EtcdCluster<DockerMemberPlan, DockerMember>;
+
+export async function startDockerCluster(
+  spec: NormalizedClusterSpec,
+  context: StartContext,
+): Promise<StartedDockerCluster> {
+  const { session, onProgress, signal } = context;
+  const engine = await dockerEngine();
+  const docker = engine.container.dockerode;
+  const binaries = spec.binaries ?? (await resolveEtcd(spec.version, { onProgress, signal }));
+  // One resolution per version and run: members of a swapped release ask again.
+  const images = new Map<string, Promise<string>>();
+  const imageFor = (version: EtcdVersion): Promise<string> => {
+    const key = String(version);
+    let image = images.get(key);
+    if (!image) {
+      image = etcdImageFor(version, { override: spec.images.etcd, onProgress, signal }).then((choice) => {
+        log('etcd %s image %s (%s)', key, choice.ref, choice.how);
+        return choice.ref;
+      });
+      images.set(key, image);
+    }
+    return image;
+  };
+  const [toxiproxyImage] = await Promise.all([
+    toxiproxyImageFor({ override: spec.images.toxiproxy, onProgress, signal }),
+    imageFor(binaries.version),
+  ]);
+  signal?.throwIfAborted();
+  const name = spec.name ?? session.nextClusterName();
+  const dir = join(session.workDir, name);
+  await rm(dir, { recursive: true, force: true });
+  const objectPrefix = `ec-${session.shortId}-${name}`;
+  session.journal.record({ kind: 'network', id: objectPrefix, label: objectPrefix });
+  const network = await createClusterNetwork(
+    docker,
+    objectPrefix,
+    objectLabels(session.runId, name, 'network'),
+  );
+  let toxiproxy: ToxiproxyContainer | undefined;
+  let ownedByCluster = false;
+  try {
+    toxiproxy = await ToxiproxyContainer.start({
+      docker,
+      image: toxiproxyImage.ref,
+      name: `${objectPrefix}-toxiproxy`,
+      network: network.name,
+      labels: objectLabels(session.runId, name, 'toxiproxy'),
+      onCreated: async (id) =>
+        session.journal.record({ kind: 'container', id, label: `${objectPrefix}-toxiproxy` }),
+    });
+    const tls = spec.tls ? await TlsAuthority.create(join(dir, 'tls')) : undefined;
+    const members = new DockerMembers({
+      docker,
+      session,
+      clusterName: name,
+      clusterDir: dir,
+      network,
+      toxiproxy,
+      tls,
+      dataDirSizeLimitBytes: spec.dataDirSizeLimitBytes,
+      networkCutTools: await networkCutTools(),
+      imageFor,
+    });
+    const plans = await members.provision(
+      Array.from({ length: spec.members }, (_, index) => `m${index + 1}`),
+    );
+    const cluster = new EtcdCluster<DockerMemberPlan, DockerMember>({
+      name,
+      backend: 'docker',
+      session,
+      ownsSession: context.ownsSession,
+      binaries,
+      members,
+      tls,
+      flags: { ...spec.flags },
+      memberFlags: spec.memberFlags,
+      network: 'docker',
+      toxiproxy,
+      dir,
+      token: `${name}-${session.runId}`,
+    });
+    // From here the cluster owns the network and the Toxiproxy container (its teardown releases them).
+    ownedByCluster = true;
+    await bootCluster(cluster, plans, spec, context);
+    return cluster;
+  } catch (error) {
+    if (!ownedByCluster) {
+      await toxiproxy?.remove().catch(() => undefined);
+      await network.remove().catch(() => undefined);
+    }
+    throw error;
+  }
+}

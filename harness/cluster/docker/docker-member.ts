@@ -1,0 +1,255 @@
+// One etcd member as a container: its data dir on a labelled volume (bound to the same path on this host, so host
+// tools and the process backend's procedures work unchanged), its log streamed to a host file, member operations
+// mapped to container operations (kill with a signal, pause/unpause with the freezer, start again).
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type Dockerode from 'dockerode';
+import type { EtcdBinaries } from '../../binaries/types.js';
+import { describeError, HarnessError, MemberStartError, UnsupportedError } from '../../errors.js';
+import { logger } from '../../log.js';
+import type { RunJournal } from '../../runstate/journal.js';
+import type { EtcdVersion } from '../../versions/version.js';
+import { MemberBase, type MemberBaseInit, type NetworkCut, sleep } from '../member-base.js';
+import type { MemberExit, MemberState, StopSignal } from '../types.js';
+import { ChaosContainer } from './chaos-container.js';
+
+const log = logger('docker');
+const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+export interface DockerMemberInit extends Omit<MemberBaseInit, 'networkCut'> {
+  readonly docker: Dockerode;
+  readonly journal: RunJournal;
+  readonly containerName: string;
+  readonly volumeName: string;
+  readonly labels: Record<string, string>;
+  readonly network: string;
+  readonly alias: string;
+  /** 127.0.0.1 ports for the member's own client listener (2379) and metrics listener (2381). */
+  readonly hostPorts: { readonly client: number; readonly metrics: number };
+  /** Read-only host dirs the member needs at the same path (its certificates). */
+  readonly readOnlyDirs: readonly string[];
+  /** `uid:gid` etcd runs as, so the data dir on this host stays ours. */
+  readonly user: string;
+  readonly imageFor: (version: EtcdVersion) => Promise<string>;
+  readonly binaries: EtcdBinaries;
+  readonly args: readonly string[];
+  readonly networkCut: (pid: () => number | undefined) => NetworkCut;
+}
+
+interface RunningContainer {
+  readonly pid: number;
+  readonly exited: Promise<MemberExit>;
+}
+
+export class DockerMember extends MemberBase {
+  private release: { binaries: EtcdBinaries; args: readonly string[] };
+  private container: Dockerode.Container | undefined;
+  private volumeReady = false;
+  private current: RunningContainer | undefined;
+  private currentState: MemberState = 'stopped';
+  private lastExit: MemberExit | undefined;
+  private stopping = false;
+
+  constructor(private readonly init: DockerMemberInit) {
+    super({ ...init, networkCut: init.networkCut(() => this?.pid) });
+    this.release = { binaries: init.binaries, args: init.args };
+  }
+
+  get args(): readonly string[] {
+    return this.release.args;
+  }
+
+  get state(): MemberState {
+    return this.currentState;
+  }
+
+  /** The container's etcd process as this host sees it (for ptrace faults), undefined while stopped. */
+  get pid(): number | undefined {
+    return this.current?.pid;
+  }
+
+  get exit(): MemberExit | undefined {
+    return this.lastExit;
+  }
+
+  get containerId(): string | undefined {
+    return this.container?.id;
+  }
+
+  async useRelease(binaries: EtcdBinaries, args: readonly string[]): Promise<void> {
+    if (this.current) {
+      throw new UnsupportedError(
+        `cannot change the release of member ${this.name} while it is ${this.currentState}`,
+      );
+    }
+    // A new release is a new image: the next start creates a new container on the same volume.
+    await this.removeContainer();
+    this.release = { binaries, args };
+  }
+
+  async start(): Promise<void> {
+    if (this.current) throw new UnsupportedError(`member ${this.name} is already ${this.currentState}`);
+    const logStream = createWriteStream(this.logPath, { flags: 'a' });
+    try {
+      if (this.container) {
+        await this.attachLog(this.container, logStream);
+        await this.container.start();
+      } else {
+        this.container = await this.createAndStart(logStream);
+      }
+    } catch (error) {
+      logStream.end();
+      throw new MemberStartError(
+        this.name,
+        `could not start its container: ${describeError(error)}`,
+        await this.tailLog(),
+      );
+    }
+    const container = this.container;
+    const info = await container.inspect();
+    const exited = container.wait().then(
+      (result: { StatusCode: number }) => this.onExit(container, exitOf(result.StatusCode)),
+      () => this.onExit(container, { code: null, signal: null }),
+    );
+    this.current = { pid: info.State.Pid, exited };
+    this.currentState = 'running';
+    this.stopping = false;
+    log('%s started %o', this.name, { container: container.id.slice(0, 12), pid: info.State.Pid });
+  }
+
+  async stop(options: { signal?: StopSignal; timeoutMs?: number } = {}): Promise<MemberExit> {
+    const running = this.current;
+    if (!running || !this.container) return this.lastExit ?? { code: null, signal: null };
+    const signal = options.signal ?? 'SIGTERM';
+    this.stopping = true;
+    this.closeClients();
+    // A frozen container acts on nothing but SIGKILL until it is thawed.
+    if (this.currentState === 'paused') await this.container.unpause().catch(() => undefined);
+    await this.signal(signal);
+    const timeoutMs = options.timeoutMs ?? (signal === 'SIGKILL' ? 5_000 : 10_000);
+    const exit = await Promise.race([running.exited, sleep(timeoutMs).then(() => undefined)]);
+    if (exit) return exit;
+    log('%s ignored %s for %d ms; sending SIGKILL', this.name, signal, timeoutMs);
+    await this.signal('SIGKILL');
+    return running.exited;
+  }
+
+  async pause(): Promise<void> {
+    if (!this.current || !this.container)
+      throw new UnsupportedError(`cannot pause member ${this.name}: it is ${this.currentState}`);
+    if (this.currentState === 'paused') return;
+    await this.container.pause();
+    this.currentState = 'paused';
+  }
+
+  async resume(): Promise<void> {
+    if (!this.current || !this.container || this.currentState !== 'paused') {
+      throw new UnsupportedError(`member ${this.name} is ${this.currentState}, not paused`);
+    }
+    await this.container.unpause();
+    this.currentState = 'running';
+  }
+
+  async dispose(graceful: boolean): Promise<MemberExit | undefined> {
+    await this.releaseHandles();
+    const exit = this.current ? await this.stop({ signal: graceful ? 'SIGTERM' : 'SIGKILL' }) : this.lastExit;
+    await this.removeContainer();
+    if (this.volumeReady) {
+      await this.init.docker
+        .getVolume(this.init.volumeName)
+        .remove()
+        .catch((error: { statusCode?: number }) => {
+          if (error.statusCode !== 404)
+            log('removing volume %s: %s', this.init.volumeName, describeError(error));
+        });
+      this.volumeReady = false;
+    }
+    return exit;
+  }
+
+  private async createAndStart(logStream: WriteStream): Promise<Dockerode.Container> {
+    const { init } = this;
+    await this.ensureVolume();
+    const image = await init.imageFor(this.release.binaries.version);
+    let created: Dockerode.Container | undefined;
+    await new ChaosContainer(image)
+      .withName(init.containerName)
+      .withLabels(init.labels)
+      .withUser(init.user)
+      .withEntrypoint(['/usr/local/bin/etcd'])
+      .withCommand([...this.release.args])
+      .onNetwork(init.network, [init.alias])
+      .publishOnLoopback([
+        { container: 2379, host: init.hostPorts.client },
+        { container: 2381, host: init.hostPorts.metrics },
+      ])
+      .withBinds([
+        `${init.volumeName}:${this.dataDir}:rw`,
+        ...init.readOnlyDirs.map((dir) => `${dir}:${dir}:ro`),
+      ])
+      .onCreated(async (id) => {
+        init.journal.record({ kind: 'container', id, label: init.containerName });
+        created = init.docker.getContainer(id);
+        await this.attachLog(created, logStream);
+      })
+      .start();
+    if (!created) throw new HarnessError(`container of ${this.name} was not created`);
+    return created;
+  }
+
+  /** The data dir as a named volume bound to the host path (labelled, so cleanup finds it). */
+  private async ensureVolume(): Promise<void> {
+    if (this.volumeReady) return;
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    this.init.journal.record({ kind: 'volume', name: this.init.volumeName });
+    await this.init.docker.createVolume({
+      Name: this.init.volumeName,
+      Driver: 'local',
+      DriverOpts: { type: 'none', o: 'bind', device: this.dataDir },
+      Labels: this.init.labels,
+    });
+    this.volumeReady = true;
+  }
+
+  /** Streams the container's stdout and stderr (etcd logs to stderr) into the member's log file from now on. */
+  private async attachLog(container: Dockerode.Container, out: WriteStream): Promise<void> {
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    this.init.docker.modem.demuxStream(stream, out, out);
+    stream.on('end', () => out.end());
+    stream.on('error', () => out.end());
+  }
+
+  private async signal(signal: StopSignal): Promise<void> {
+    await this.container
+      ?.kill({ signal: String(SIGNAL_NUMBERS[signal] ?? signal) })
+      .catch((error: { statusCode?: number }) => {
+        // 409: not running any more (it exited between our check and the signal).
+        if (error.statusCode !== 409 && error.statusCode !== 404) throw error;
+      });
+  }
+
+  private onExit(container: Dockerode.Container, exit: MemberExit): MemberExit {
+    this.lastExit = exit;
+    if (this.container === container) this.current = undefined;
+    this.currentState = this.stopping ? 'stopped' : 'exited';
+    if (!this.stopping) log('%s exited on its own %o', this.name, exit);
+    return exit;
+  }
+
+  private async removeContainer(): Promise<void> {
+    const container = this.container;
+    this.container = undefined;
+    this.current = undefined;
+    if (!container) return;
+    await container.remove({ force: true, v: false }).catch((error: { statusCode?: number }) => {
+      if (error.statusCode !== 404) log('removing container of %s: %s', this.name, describeError(error));
+    });
+  }
+}
+
+/** Container exit status to the process-style exit: 128+N means killed by signal N. */
+function exitOf(status: number): MemberExit {
+  const names: Record<number, string> = { 2: 'SIGINT', 9: 'SIGKILL', 15: 'SIGTERM' };
+  if (status > 128 && names[status - 128]) return { code: null, signal: names[status - 128]! };
+  return { code: status, signal: null };
+}

@@ -1,0 +1,211 @@
+// Provisions docker members for the shared cluster: a slot (fixed proxy ports), client and peer proxies on the
+// cluster's Toxiproxy container, 127.0.0.1 ports for the member's own listeners, a certificate valid for the
+// addresses traffic comes from, a (size-limited) data dir on this host, and the etcd arguments.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Dockerode from 'dockerode';
+import type { EtcdBinaries } from '../../binaries/types.js';
+import { objectLabels } from '../../docker/labels.js';
+import { HarnessError } from '../../errors.js';
+import type { Session } from '../../session.js';
+import type { EtcdVersion } from '../../versions/version.js';
+import type { ClientTls } from '../clients.js';
+import type { MemberArgs, MemberBackend, MemberPlan } from '../etcd-cluster.js';
+import { etcdArguments } from '../member-args.js';
+import { freePort } from '../ports.js';
+import { type DataDirMount, mountSizeLimitedDir } from '../process/data-dir-mount.js';
+import type { CertFiles, TlsAuthority } from '../tls.js';
+import { DockerMember } from './docker-member.js';
+import type { ClusterNetworkHandle } from './docker-network.js';
+import { containerNetworkCut, type NetworkCutTools } from './network-cut.js';
+import {
+  clientProxyPort,
+  MEMBER_SLOTS,
+  PEER_PROXY_PORTS,
+  peerProxyPort,
+  TOXIPROXY_ALIAS,
+  type ToxiproxyContainer,
+} from './toxiproxy-container.js';
+
+const CLIENT_PORT = 2379;
+const PEER_PORT = 2380;
+const METRICS_PORT = 2381;
+
+export interface DockerMemberPlan extends MemberPlan {
+  readonly slot: number;
+  readonly hostPorts: { readonly client: number; readonly metrics: number };
+  readonly certs: CertFiles | undefined;
+  readonly mount: DataDirMount | undefined;
+}
+
+export interface DockerMembersInit {
+  readonly docker: Dockerode;
+  readonly session: Session;
+  readonly clusterName: string;
+  readonly clusterDir: string;
+  readonly network: ClusterNetworkHandle;
+  readonly toxiproxy: ToxiproxyContainer;
+  readonly tls: TlsAuthority | undefined;
+  readonly dataDirSizeLimitBytes: number | undefined;
+  readonly networkCutTools: NetworkCutTools | { readonly unavailable: string };
+  readonly imageFor: (version: EtcdVersion) => Promise<string>;
+}
+
+export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMember> {
+  constructor(private readonly init: DockerMembersInit) {}
+
+  get scheme(): 'http' | 'https' {
+    return this.init.tls ? 'https' : 'http';
+  }
+
+  get clientTls(): ClientTls | undefined {
+    const tls = this.init.tls;
+    return tls ? { caFile: tls.caFile, certFile: tls.client.cert, keyFile: tls.client.key } : undefined;
+  }
+
+  /** `ec-<run>-<cluster>-<member>`: unique on the engine, and says whose it is in `docker ps`. */
+  objectName(member: string): string {
+    return `ec-${this.init.session.shortId}-${this.init.clusterName}-${member}`;
+  }
+
+  async provision(names: readonly string[], indexBase = 0): Promise<DockerMemberPlan[]> {
+    const { toxiproxy, session, clusterDir, clusterName, network, tls } = this.init;
+    const slots = names.map((_, offset) => indexBase + offset + 1);
+    const tooMany = slots.find((slot) => slot > MEMBER_SLOTS);
+    if (tooMany !== undefined) {
+      throw new HarnessError(
+        `a docker cluster has ${MEMBER_SLOTS} member slots (published ports are fixed when its Toxiproxy container is created); all are used`,
+        { hint: 'Start a new cluster instead of replacing more members in this one.' },
+      );
+    }
+    const proxyName = (member: string, kind: 'client' | 'peer') =>
+      `${session.shortId}-${clusterName}-${member}-${kind}`;
+    const requests = names.flatMap((name, index) => [
+      {
+        name: proxyName(name, 'client'),
+        listen: `0.0.0.0:${clientProxyPort(slots[index]!)}`,
+        upstream: `${name}:${CLIENT_PORT}`,
+      },
+      {
+        name: proxyName(name, 'peer'),
+        listen: `0.0.0.0:${peerProxyPort(slots[index]!)}`,
+        upstream: `${name}:${PEER_PORT}`,
+      },
+    ]);
+    const proxies = await toxiproxy.createProxies(requests);
+    const byName = new Map(proxies.map((proxy) => [proxy.name, proxy]));
+    const mounts: DataDirMount[] = [];
+    try {
+      const plans: DockerMemberPlan[] = [];
+      for (const [index, name] of names.entries()) {
+        const slot = slots[index]!;
+        const memberDir = join(clusterDir, name);
+        await mkdir(memberDir, { recursive: true });
+        const dataDir = join(memberDir, 'data');
+        const mount =
+          this.init.dataDirSizeLimitBytes === undefined
+            ? undefined
+            : await mountSizeLimitedDir(dataDir, this.init.dataDirSizeLimitBytes, session.journal);
+        if (mount) mounts.push(mount);
+        // Peer and client-proxy traffic arrives from Toxiproxy's address; the harness's direct dials from the gateway.
+        const certs = await tls?.issueMember(name, [toxiproxy.ip, network.gateway], [TOXIPROXY_ALIAS]);
+        const hostPorts = { client: await freePort(), metrics: await freePort() };
+        const scheme = this.scheme;
+        plans.push({
+          name,
+          slot,
+          proxies: {
+            client: byName.get(proxyName(name, 'client'))!,
+            peer: byName.get(proxyName(name, 'peer'))!,
+          },
+          urls: {
+            client: `${scheme}://127.0.0.1:${toxiproxy.hostClientPort(slot)}`,
+            clientDirect: `${scheme}://127.0.0.1:${hostPorts.client}`,
+            peer: `${scheme}://${TOXIPROXY_ALIAS}:${peerProxyPort(slot)}`,
+            peerDirect: `${scheme}://${name}:${PEER_PORT}`,
+            metrics: `http://127.0.0.1:${hostPorts.metrics}`,
+          },
+          hostPorts,
+          memberDir,
+          dataDir,
+          logPath: join(memberDir, 'etcd.log'),
+          certs,
+          mount,
+        });
+      }
+      return plans;
+    } catch (error) {
+      await toxiproxy.removeProxies(requests.map((request) => request.name)).catch(() => undefined);
+      await Promise.all(mounts.map((mount) => mount.unmount().catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  args(plan: DockerMemberPlan, args: MemberArgs, binaries: EtcdBinaries): string[] {
+    const tls = this.init.tls;
+    const scheme = this.scheme;
+    return etcdArguments({
+      name: plan.name,
+      dataDir: plan.dataDir,
+      addresses: {
+        listenClient: `${scheme}://0.0.0.0:${CLIENT_PORT}`,
+        advertiseClient: plan.urls.client,
+        listenPeer: `${scheme}://0.0.0.0:${PEER_PORT}`,
+        advertisePeer: plan.urls.peer,
+        listenMetrics: `http://0.0.0.0:${METRICS_PORT}`,
+      },
+      tls: tls && plan.certs ? { certs: plan.certs, caFile: tls.caFile } : undefined,
+      binaries,
+      args,
+    });
+  }
+
+  build(plan: DockerMemberPlan, args: MemberArgs, binaries: EtcdBinaries): DockerMember {
+    const { init } = this;
+    const name = this.objectName(plan.name);
+    return new DockerMember({
+      name: plan.name,
+      urls: plan.urls,
+      dataDir: plan.dataDir,
+      logPath: plan.logPath,
+      proxies: plan.proxies,
+      toxiproxy: init.toxiproxy,
+      clientTls: this.clientTls,
+      docker: init.docker,
+      journal: init.session.journal,
+      containerName: name,
+      volumeName: `${name}-data`,
+      labels: objectLabels(init.session.runId, init.clusterName, 'member', plan.name),
+      network: init.network.name,
+      alias: plan.name,
+      hostPorts: plan.hostPorts,
+      readOnlyDirs: init.tls ? [init.tls.dir] : [],
+      user: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+      imageFor: init.imageFor,
+      binaries,
+      args: this.args(plan, args, binaries),
+      networkCut: (pid) =>
+        containerNetworkCut(init.networkCutTools, {
+          pid,
+          member: plan.name,
+          peerProxies: {
+            ip: init.toxiproxy.ip,
+            firstPort: PEER_PROXY_PORTS.first,
+            lastPort: PEER_PROXY_PORTS.last,
+          },
+          gateway: init.network.gateway,
+        }),
+    });
+  }
+
+  async releaseNetwork(plan: DockerMemberPlan): Promise<void> {
+    await this.init.toxiproxy
+      .removeProxies([plan.proxies.client.name, plan.proxies.peer.name])
+      .catch(() => undefined);
+  }
+
+  async releaseCluster(): Promise<void> {
+    await this.init.toxiproxy.remove();
+    await this.init.network.remove();
+  }
+}
