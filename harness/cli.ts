@@ -5,6 +5,7 @@ import { registerBench } from './cli/bench-command.js';
 import { registerCleanup } from './cli/cleanup-command.js';
 import { registerFaults } from './cli/faults-command.js';
 import type { GlobalOptions } from './cli/global-options.js';
+import { registerImages } from './cli/images-command.js';
 import { registerList } from './cli/list-command.js';
 import { EXIT, reportError } from './cli/output.js';
 import { registerReport } from './cli/report-command.js';
@@ -40,6 +41,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerCleanup(program);
   registerVersions(program);
   registerFaults(program);
+  registerImages(program, globals);
   registerBench(program, globals);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError('(run with --help for usage)');

@@ -4,7 +4,10 @@ import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { resolveEtcd } from '../harness/binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../harness/binaries/resolve-toxiproxy.js';
+import { etcdImageFor, toxiproxyImageFor } from '../harness/docker/images.js';
 import { SUPPORTED_LINES } from '../harness/versions/catalog.js';
+import { resolveVersion } from '../harness/versions/version.js';
+import { DOCKER_TEST_LINES, ensureDockerEngine } from './helpers/docker-engine.js';
 import { ensureDebianPackage } from './helpers/system-packages.js';
 
 export interface ProvisionedBinaries {
@@ -17,6 +20,8 @@ declare module 'vitest' {
     binaries: ProvisionedBinaries;
     /** Headless Chromium for the HTML report test, or why it is unavailable. */
     chromium: { path: string | null; reason: string | null };
+    /** A Docker engine for the container tests (images ready), or why there is none. */
+    docker: { available: boolean; reason: string | null };
   }
 }
 
@@ -56,4 +61,27 @@ export default async function setup(project: TestProject): Promise<void> {
     path: chromium.available ? '/usr/bin/chromium' : null,
     reason: chromium.reason ?? null,
   });
+  project.provide('docker', await prepareDocker(say));
+}
+
+/** Starts an engine if needed and makes the images the container tests run (built offline when not present). */
+async function prepareDocker(
+  say: (message: string) => void,
+): Promise<{ available: boolean; reason: string | null }> {
+  const engine = await ensureDockerEngine(say);
+  if (!engine.available) {
+    say(`container tests will be skipped: ${engine.reason}`);
+    return { available: false, reason: engine.reason ?? 'no Docker engine' };
+  }
+  const started = Date.now();
+  const onProgress = (event: { kind: string; message?: string }) => {
+    if (event.kind === 'step' && event.message) say(event.message);
+  };
+  const toxiproxy = await toxiproxyImageFor({ onProgress });
+  const etcd = [];
+  for (const line of DOCKER_TEST_LINES) etcd.push(await etcdImageFor(resolveVersion(line), { onProgress }));
+  say(
+    `docker images ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${[toxiproxy, ...etcd].map((image) => `${image.ref} (${image.how})`).join(', ')}`,
+  );
+  return { available: true, reason: null };
 }

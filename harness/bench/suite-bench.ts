@@ -47,7 +47,15 @@ export async function benchSuite(options: {
       options.signal?.throwIfAborted();
       const outcome = await runScenario(definition, {
         intensity: options.intensity ?? 'quick',
-        target: { version, capabilities: capabilitiesOf(version), flags: {}, tls: false, network: 'auto' },
+        target: {
+          version,
+          capabilities: capabilitiesOf(version),
+          flags: {},
+          tls: false,
+          network: 'auto',
+          backend: 'process',
+          images: {},
+        },
         session,
         reportDir,
         signal: options.signal ?? new AbortController().signal,

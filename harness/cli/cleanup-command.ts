@@ -7,7 +7,7 @@ export function registerCleanup(program: Command): void {
   program
     .command('cleanup')
     .description(
-      'remove what killed runs left behind (processes, temp dirs, network namespaces); live runs are left alone',
+      'remove what killed runs left behind (processes, temp dirs, network namespaces, docker containers/networks/volumes); live runs are left alone',
     )
     .option('--json', 'print the report as one JSON line')
     .action(async (options: { json?: boolean }) => {
@@ -16,7 +16,17 @@ export function registerCleanup(program: Command): void {
         printJsonLine(report);
         return;
       }
+      const { docker } = report;
+      const dockerObjects = docker.containers + docker.networks + docker.volumes;
+      if (dockerObjects > 0 || docker.errors.length > 0) {
+        process.stdout.write(
+          `docker: removed ${docker.containers} container(s), ${docker.networks} network(s), ${docker.volumes} volume(s) of ${docker.runs.length} dead run(s)\n`,
+        );
+        for (const error of docker.errors) process.stdout.write(`  ! ${error}\n`);
+        if (docker.errors.length > 0) process.exitCode = 2;
+      }
       if (report.reaped.length === 0) {
+        if (dockerObjects > 0) return;
         process.stdout.write(
           `Nothing to clean up${report.live.length ? ` (${report.live.length} live run(s) left alone)` : ''}.\n`,
         );

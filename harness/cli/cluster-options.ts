@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { parseFlagArguments, presetFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import { ClusterSpec } from '../cluster/spec.js';
+import type { Backend } from '../cluster/types.js';
 import { InputError } from '../errors.js';
 import type { RunTarget } from '../scenario/types.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
@@ -17,6 +18,9 @@ export interface TargetOptions {
   flag?: string[];
   preset?: string;
   network: NetworkModeRequest;
+  backend: string;
+  etcdImage?: string;
+  toxiproxyImage?: string;
 }
 
 export interface ClusterOptions extends TargetOptions {
@@ -26,6 +30,7 @@ export interface ClusterOptions extends TargetOptions {
 }
 
 const NETWORKS: readonly NetworkModeRequest[] = ['auto', 'netns', 'loopback'];
+const BACKENDS: readonly Backend[] = ['process', 'docker'];
 
 export function addTargetOptions(command: Command): Command {
   return command
@@ -40,7 +45,20 @@ export function addTargetOptions(command: Command): Command {
       '--preset <name>',
       "tuned flags: guide-tuned (the operations guide's manifest: quota 8 GiB, heartbeat 500, election 5000, ...)",
     )
-    .option('--network <mode>', 'auto | netns (own network namespace per member, root) | loopback', 'auto');
+    .option('--network <mode>', 'auto | netns (own network namespace per member, root) | loopback', 'auto')
+    .option(
+      '--backend <backend>',
+      'process (local etcd processes) | docker (containers via testcontainers)',
+      'process',
+    )
+    .option(
+      '--etcd-image <ref>',
+      'docker backend: etcd image, {version} is replaced (default: the official image if present, else one built from the resolved binaries)',
+    )
+    .option(
+      '--toxiproxy-image <ref>',
+      'docker backend: Toxiproxy image (default: official if present, else built)',
+    );
 }
 
 export function addClusterOptions(command: Command): Command {
@@ -76,6 +94,20 @@ export function targetFromOptions(options: TargetOptions): RunTarget {
       `Expected \`--network\` to be one of ${NETWORKS.join(', ')}, got \`${options.network}\`.`,
     );
   }
+  if (!BACKENDS.includes(options.backend as Backend)) {
+    throw new InputError(
+      `Expected \`--backend\` to be one of ${BACKENDS.join(', ')}, got \`${options.backend}\`.`,
+    );
+  }
+  const backend = options.backend as Backend;
+  if (backend === 'docker' && options.network !== 'auto') {
+    throw new InputError(
+      `\`--network ${options.network}\` is a process-backend option; the docker backend puts each cluster on its own docker network.`,
+    );
+  }
+  if (backend !== 'docker' && (options.etcdImage || options.toxiproxyImage)) {
+    throw new InputError('`--etcd-image` and `--toxiproxy-image` need `--backend docker`.');
+  }
   const version = resolveVersion(options.etcdVersion);
   return {
     version,
@@ -83,12 +115,21 @@ export function targetFromOptions(options: TargetOptions): RunTarget {
     flags: targetFlags(options),
     tls: Boolean(options.tls),
     network: options.network,
+    backend,
+    images: {
+      ...(options.etcdImage ? { etcd: options.etcdImage } : {}),
+      ...(options.toxiproxyImage ? { toxiproxy: options.toxiproxyImage } : {}),
+    },
   };
 }
 
 export function specFromOptions(options: ClusterOptions): ClusterSpec {
   const target = targetFromOptions(options);
-  const spec = ClusterSpec.etcd(target.version).withTls(target.tls).withNetwork(target.network);
+  const spec = ClusterSpec.etcd(target.version)
+    .withBackend(target.backend)
+    .withImages(target.images)
+    .withTls(target.tls)
+    .withNetwork(target.network);
   if (Object.keys(target.flags).length > 0) spec.withFlags(target.flags);
   if (options.members !== undefined) spec.withMembers(options.members);
   if (options.basePort !== undefined) spec.withBasePort(options.basePort);

@@ -95,7 +95,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         target,
         requestedVersion: options.etcdVersion,
         presets: options.preset ? [options.preset] : [],
-        network: (await session.network(target.network)).mode,
+        network: target.backend === 'docker' ? 'docker' : (await session.network(target.network)).mode,
       });
       const resultPath = await writeRunResult(reportDir, result);
       const reports = await renderReports(result, reportDir);

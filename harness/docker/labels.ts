@@ -8,12 +8,12 @@ export const LABEL = {
   ownerPid: 'etcd-chaos.owner-pid',
   ownerStart: 'etcd-chaos.owner-start',
   cluster: 'etcd-chaos.cluster',
-  /** `member`, `toxiproxy`, `data`. */
+  /** `member`, `member-net` (its network holder), `toxiproxy`, `network`. */
   role: 'etcd-chaos.role',
   member: 'etcd-chaos.member',
 } as const;
 
-export type ObjectRole = 'member' | 'toxiproxy' | 'data' | 'network';
+export type ObjectRole = 'member' | 'member-net' | 'toxiproxy' | 'network';
 
 export function runLabels(runId: string): Record<string, string> {
   return {

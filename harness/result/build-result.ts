@@ -59,7 +59,7 @@ export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): Ru
       intensity: metadata.intensity,
       strict: metadata.strict,
       accepted: metadata.accepted,
-      backend: 'process',
+      backend: metadata.target.backend,
       network: metadata.network,
       host: {
         hostname: hostname(),

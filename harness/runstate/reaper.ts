@@ -2,6 +2,7 @@
 // (only when pid *and* start time match), delete its network namespaces and links, remove its temp dirs.
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type DockerReapReport, reapDockerLeftovers } from '../docker/reaper.js';
 import { describeError } from '../errors.js';
 import { logger } from '../log.js';
 import { stateDir, TEMP_DIR_PREFIX } from '../paths.js';
@@ -36,6 +37,8 @@ export interface ReapReport {
   readonly reaped: readonly ReapedRun[];
   /** Runs whose owner is still alive (left alone). */
   readonly live: readonly string[];
+  /** Containers, networks and volumes of dead runs, found by label on the Docker engine (when one answers). */
+  readonly docker: DockerReapReport;
 }
 
 export interface ReapOptions {
@@ -44,6 +47,8 @@ export interface ReapOptions {
   extraReapers?: readonly ResourceReaper[];
   /** Never reap this run (the caller's own). */
   exceptRunId?: string;
+  /** Also reap labelled docker objects of dead runs (default true; skipped at once when no engine is there). */
+  docker?: boolean;
 }
 
 export async function reapOrphans(options: ReapOptions = {}): Promise<ReapReport> {
@@ -72,8 +77,19 @@ export async function reapOrphans(options: ReapOptions = {}): Promise<ReapReport
     log('reaped run %o', result);
     if (result.errors.length === 0) await rm(path, { force: true });
   }
-  return { reaped, live };
+  const docker =
+    options.docker === false ? NO_DOCKER : await reapDockerLeftovers({ exceptRunId: options.exceptRunId });
+  return { reaped, live, docker };
 }
+
+const NO_DOCKER: DockerReapReport = {
+  engine: false,
+  runs: [],
+  containers: 0,
+  networks: 0,
+  volumes: 0,
+  errors: [],
+};
 
 async function reapRun(
   runId: string,

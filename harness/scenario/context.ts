@@ -64,6 +64,8 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
 
   clusterSpec(): ClusterSpec {
     const spec = ClusterSpec.etcd(this.target.version)
+      .withBackend(this.target.backend)
+      .withImages(this.target.images)
       .withNetwork(this.target.network)
       .withTls(this.target.tls);
     if (Object.keys(this.target.flags).length > 0) spec.withFlags(this.target.flags);

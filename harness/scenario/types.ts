@@ -3,8 +3,8 @@
 import type { ClaimId } from '../claims/catalogue.js';
 import type { EtcdFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
-import type { ClusterSpec } from '../cluster/spec.js';
-import type { StartedCluster } from '../cluster/types.js';
+import type { ClusterSpec, ImageOverrides } from '../cluster/spec.js';
+import type { Backend, StartedCluster } from '../cluster/types.js';
 import type { FaultRunner, FaultRunnerOptions } from '../faults/runner.js';
 import type { CheckOutcome, Finding } from '../findings/finding.js';
 import type { LeaderTimeline, LeaderTimelineOptions } from '../observe/leader-timeline.js';
@@ -26,6 +26,10 @@ export interface RunTarget {
   readonly flags: EtcdFlags;
   readonly tls: boolean;
   readonly network: NetworkModeRequest;
+  /** Where clusters run: local processes or containers. */
+  readonly backend: Backend;
+  /** Image references for the docker backend (empty: official if present, else built locally). */
+  readonly images: ImageOverrides;
 }
 
 export interface SeriesPoint {

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Backend } from '../../harness/cluster/types.js';
 import type { Finding } from '../../harness/findings/finding.js';
 import type { ScenarioResult } from '../../harness/result/run-result.js';
 import { runSuite } from '../../harness/scenario/runner.js';
@@ -26,6 +27,7 @@ export async function runScenarioForTest(
     params?: Record<string, unknown>;
     tls?: boolean;
     flags?: Record<string, string>;
+    backend?: Backend;
   } = {},
 ): Promise<ScenarioTestRun> {
   const version = resolveVersion(options.version ?? 'default');
@@ -40,6 +42,8 @@ export async function runScenarioForTest(
       flags: options.flags ?? {},
       tls: options.tls ?? false,
       network: 'auto',
+      backend: options.backend ?? 'process',
+      images: {},
     },
     session,
     reportDir,

@@ -1,63 +1,12 @@
 // Each fault is shown to have the effect it claims, by measuring it on a real cluster.
-import type { Etcd3 } from 'etcd3';
 import { describe, expect, it } from 'vitest';
 import { ClusterSpec } from '../../harness/cluster/spec.js';
-import type { StartedCluster } from '../../harness/cluster/types.js';
 import { fillToQuota, recoverFromNoSpace } from '../../harness/faults/quota.js';
 import { FaultRunner } from '../../harness/faults/runner.js';
-import { estimateQuantile, type Histogram, histogramDelta } from '../../harness/observe/histogram.js';
 import { failoverAfter, LeaderTimeline } from '../../harness/observe/leader-timeline.js';
-import { METRIC, scrapeCluster } from '../../harness/observe/metrics.js';
 import { listAlarms } from '../../harness/observe/status.js';
+import { backgroundWrites, fsyncP50DuringMs, medianPutLatencyMs } from '../helpers/measure.js';
 import { isRoot } from '../helpers/proc.js';
-
-/** Puts in a loop until stopped: every member's WAL sees fsyncs. */
-function backgroundWrites(client: Etcd3): { stop(): Promise<number> } {
-  let running = true;
-  let count = 0;
-  const loop = (async () => {
-    while (running) {
-      await client
-        .put(`/bg/${count % 500}`)
-        .value(String(count))
-        .catch(() => undefined);
-      count++;
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return count;
-    },
-  };
-}
-
-async function walFsyncHistograms(cluster: StartedCluster): Promise<Map<string, Histogram>> {
-  const snapshots = await scrapeCluster(cluster);
-  return new Map(snapshots.map((snapshot) => [snapshot.member, snapshot.histogram(METRIC.walFsync)!]));
-}
-
-async function fsyncP50DuringMs(cluster: StartedCluster, durationMs: number): Promise<Map<string, number>> {
-  const before = await walFsyncHistograms(cluster);
-  await new Promise((resolve) => setTimeout(resolve, durationMs));
-  const after = await walFsyncHistograms(cluster);
-  const p50 = new Map<string, number>();
-  for (const [member, histogram] of after)
-    p50.set(member, estimateQuantile(0.5, histogramDelta(histogram, before.get(member)!)) * 1000);
-  return p50;
-}
-
-async function medianPutLatencyMs(client: Etcd3, count: number): Promise<number> {
-  const samples: number[] = [];
-  for (let index = 0; index < count; index++) {
-    const startedAt = performance.now();
-    await client.put(`/latency/${index}`).value('x');
-    samples.push(performance.now() - startedAt);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
-}
 
 describe('disk latency (fsync delay through ptrace)', () => {
   it.runIf(isRoot)(

@@ -49,7 +49,7 @@ describe('reaper', () => {
       { kind: 'process', pid: sleeper.pid, startTime: sleeper.startTime, role: 'etcd', label: 'm1' },
       { kind: 'dir', path: dir },
     ]);
-    const report = await reapOrphans({ root });
+    const report = await reapOrphans({ root, docker: false });
     const run = report.reaped.find((entry) => entry.runId === 'dead-run');
     expect(run).toMatchObject({ processes: 1, dirs: 1, errors: [] });
     expect(await waitUntil(() => !isAlive(sleeper.pid), 5_000)).toBe(true);
@@ -69,7 +69,7 @@ describe('reaper', () => {
         label: 'm1',
       },
     ]);
-    const report = await reapOrphans({ root });
+    const report = await reapOrphans({ root, docker: false });
     expect(report.reaped.find((entry) => entry.runId === 'reused-pid')?.processes).toBe(0);
     expect(isAlive(sleeper.pid)).toBe(true);
   });
@@ -78,7 +78,7 @@ describe('reaper', () => {
     const sleeper = startSleeper();
     const journal = RunJournal.open('live-run', root);
     journal.recordProcess(sleeper.pid, 'etcd', 'm1');
-    const report = await reapOrphans({ root });
+    const report = await reapOrphans({ root, docker: false });
     expect(report.live).toContain('live-run');
     expect(isAlive(sleeper.pid)).toBe(true);
     journal.close();
@@ -88,7 +88,7 @@ describe('reaper', () => {
   it('refuses to delete a recorded dir that is not a harness temp dir, and keeps the journal', async () => {
     const precious = mkdtempSync(join(tmpdir(), 'precious-user-data-'));
     const journal = writeJournal('suspicious', [deadOwner, { kind: 'dir', path: precious }]);
-    const report = await reapOrphans({ root });
+    const report = await reapOrphans({ root, docker: false });
     expect(report.reaped.find((entry) => entry.runId === 'suspicious')?.errors[0]).toMatch(
       /refused to delete/,
     );

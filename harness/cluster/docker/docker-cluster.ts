@@ -83,6 +83,7 @@ export async function startDockerCluster(
       dataDirSizeLimitBytes: spec.dataDirSizeLimitBytes,
       networkCutTools: await networkCutTools(),
       imageFor,
+      holderImage: toxiproxyImage.ref,
     });
     const plans = await members.provision(
       Array.from({ length: spec.members }, (_, index) => `m${index + 1}`),

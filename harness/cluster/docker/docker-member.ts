@@ -1,10 +1,17 @@
 // One etcd member as a container: its data dir on a labelled volume (bound to the same path on this host, so host
 // tools and the process backend's procedures work unchanged), its log streamed to a host file, member operations
 // mapped to container operations (kill with a signal, pause/unpause with the freezer, start again).
+//
+// The member's network namespace (address, alias, published ports) belongs to a small holder container that lives as
+// long as the member, like a Kubernetes pod's pause container; etcd's container joins it. Without it, a killed member's
+// address vanishes with its container: Toxiproxy then dials a dead address with no answer (not even a reset), and its
+// synchronous dial in the accept loop stalls that proxy for tens of seconds (measured: a proxy DELETE hit Toxiproxy's
+// 25 s API timeout). With the holder, connections to a stopped member are refused at once, as on the process backend.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import type { EtcdBinaries } from '../../binaries/types.js';
+import { LABEL } from '../../docker/labels.js';
 import { describeError, HarnessError, MemberStartError, UnsupportedError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { RunJournal } from '../../runstate/journal.js';
@@ -31,6 +38,8 @@ export interface DockerMemberInit extends Omit<MemberBaseInit, 'networkCut'> {
   /** `uid:gid` etcd runs as, so the data dir on this host stays ours. */
   readonly user: string;
   readonly imageFor: (version: EtcdVersion) => Promise<string>;
+  /** Image of the network holder: any image with a long-running static binary (the Toxiproxy image). */
+  readonly holderImage: string;
   readonly binaries: EtcdBinaries;
   readonly args: readonly string[];
   readonly networkCut: (pid: () => number | undefined) => NetworkCut;
@@ -45,13 +54,15 @@ export class DockerMember extends MemberBase {
   private release: { binaries: EtcdBinaries; args: readonly string[] };
   private container: Dockerode.Container | undefined;
   private volumeReady = false;
+  /** Holds the member's network namespace; its pid is where isolation enters. */
+  private holder: { readonly container: Dockerode.Container; readonly pid: number } | undefined;
   private current: RunningContainer | undefined;
   private currentState: MemberState = 'stopped';
   private lastExit: MemberExit | undefined;
   private stopping = false;
 
   constructor(private readonly init: DockerMemberInit) {
-    super({ ...init, networkCut: init.networkCut(() => this?.pid) });
+    super({ ...init, networkCut: init.networkCut(() => this.holder?.pid) });
     this.release = { binaries: init.binaries, args: init.args };
   }
 
@@ -89,13 +100,19 @@ export class DockerMember extends MemberBase {
 
   async start(): Promise<void> {
     if (this.current) throw new UnsupportedError(`member ${this.name} is already ${this.currentState}`);
+    this.stopping = false;
     const logStream = createWriteStream(this.logPath, { flags: 'a' });
+    let exited: Promise<MemberExit>;
     try {
       if (this.container) {
-        await this.attachLog(this.container, logStream);
-        await this.container.start();
+        const container = this.container;
+        await this.attachLog(container, logStream);
+        exited = this.watchExit(container);
+        await container.start();
       } else {
-        this.container = await this.createAndStart(logStream);
+        const created = await this.createAndStart(logStream);
+        this.container = created.container;
+        exited = created.exited;
       }
     } catch (error) {
       logStream.end();
@@ -107,13 +124,15 @@ export class DockerMember extends MemberBase {
     }
     const container = this.container;
     const info = await container.inspect();
-    const exited = container.wait().then(
-      (result: { StatusCode: number }) => this.onExit(container, exitOf(result.StatusCode)),
-      () => this.onExit(container, { code: null, signal: null }),
-    );
+    if (!info.State.Running) {
+      // etcd exited at once (bad flags, a corrupt data dir): waitHealthy reports it with the log.
+      await exited;
+      this.current = undefined;
+      this.currentState = 'exited';
+      return;
+    }
     this.current = { pid: info.State.Pid, exited };
     this.currentState = 'running';
-    this.stopping = false;
     log('%s started %o', this.name, { container: container.id.slice(0, 12), pid: info.State.Pid });
   }
 
@@ -154,6 +173,11 @@ export class DockerMember extends MemberBase {
     await this.releaseHandles();
     const exit = this.current ? await this.stop({ signal: graceful ? 'SIGTERM' : 'SIGKILL' }) : this.lastExit;
     await this.removeContainer();
+    const holder = this.holder;
+    this.holder = undefined;
+    await holder?.container.remove({ force: true }).catch((error: { statusCode?: number }) => {
+      if (error.statusCode !== 404) log('removing network holder of %s: %s', this.name, describeError(error));
+    });
     if (this.volumeReady) {
       await this.init.docker
         .getVolume(this.init.volumeName)
@@ -167,34 +191,87 @@ export class DockerMember extends MemberBase {
     return exit;
   }
 
-  private async createAndStart(logStream: WriteStream): Promise<Dockerode.Container> {
+  /**
+   * Creates and starts the container with testcontainers. testcontainers then waits up to 10 s for the published
+   * ports, which never appear when etcd exits at once: the container's exit ends that wait early.
+   */
+  private async createAndStart(
+    logStream: WriteStream,
+  ): Promise<{ container: Dockerode.Container; exited: Promise<MemberExit> }> {
     const { init } = this;
     await this.ensureVolume();
+    const holder = await this.ensureNetworkHolder();
     const image = await init.imageFor(this.release.binaries.version);
-    let created: Dockerode.Container | undefined;
-    await new ChaosContainer(image)
+    let created: { container: Dockerode.Container; exited: Promise<MemberExit> } | undefined;
+    const started = new ChaosContainer(image)
       .withName(init.containerName)
       .withLabels(init.labels)
       .withUser(init.user)
       .withEntrypoint(['/usr/local/bin/etcd'])
       .withCommand([...this.release.args])
-      .onNetwork(init.network, [init.alias])
-      .publishOnLoopback([
-        { container: 2379, host: init.hostPorts.client },
-        { container: 2381, host: init.hostPorts.metrics },
-      ])
+      .withNetworkMode(`container:${holder.id}`)
       .withBinds([
         `${init.volumeName}:${this.dataDir}:rw`,
         ...init.readOnlyDirs.map((dir) => `${dir}:${dir}:ro`),
       ])
       .onCreated(async (id) => {
         init.journal.record({ kind: 'container', id, label: init.containerName });
-        created = init.docker.getContainer(id);
-        await this.attachLog(created, logStream);
+        const container = init.docker.getContainer(id);
+        // Owned from here: whatever happens next, dispose removes it.
+        this.container = container;
+        await this.attachLog(container, logStream);
+        created = { container, exited: this.watchExit(container) };
       })
       .start();
+    const exitedEarly = new Promise<'exited'>((resolve) => {
+      const poll = setInterval(() => {
+        if (created) {
+          clearInterval(poll);
+          created.exited.then(() => resolve('exited'));
+        }
+      }, 20);
+      started.finally(() => clearInterval(poll)).catch(() => undefined);
+    });
+    const outcome = await Promise.race([started.then(() => 'started' as const), exitedEarly]);
+    if (outcome === 'exited') started.catch(() => undefined); // its port wait fails later: expected
     if (!created) throw new HarnessError(`container of ${this.name} was not created`);
     return created;
+  }
+
+  /** Resolves when the container next stops (registered before it starts, so no exit is missed). */
+  private watchExit(container: Dockerode.Container): Promise<MemberExit> {
+    return container.wait({ condition: 'next-exit' }).then(
+      (result: { StatusCode: number }) => this.onExit(container, exitOf(result.StatusCode)),
+      () => this.onExit(container, { code: null, signal: null }),
+    );
+  }
+
+  /** The container that owns the member's address, alias and published ports (see the top of this file). */
+  private async ensureNetworkHolder(): Promise<Dockerode.Container> {
+    if (this.holder) return this.holder.container;
+    const { init } = this;
+    let id: string | undefined;
+    await new ChaosContainer(init.holderImage)
+      .withName(`${init.containerName}-net`)
+      .withLabels({ ...init.labels, [LABEL.role]: 'member-net' })
+      .withEntrypoint(['/toxiproxy'])
+      // Bound to the namespace's loopback on a port etcd does not use: it only has to stay alive.
+      .withCommand(['-host=127.0.0.1', '-port=8474'])
+      .onNetwork(init.network, [init.alias])
+      .publishOnLoopback([
+        { container: 2379, host: init.hostPorts.client },
+        { container: 2381, host: init.hostPorts.metrics },
+      ])
+      .onCreated(async (containerId) => {
+        id = containerId;
+        init.journal.record({ kind: 'container', id: containerId, label: `${init.containerName}-net` });
+      })
+      .start();
+    if (!id) throw new HarnessError(`the network holder of ${this.name} was not created`);
+    const container = init.docker.getContainer(id);
+    const info = await container.inspect();
+    this.holder = { container, pid: info.State.Pid };
+    return container;
   }
 
   /** The data dir as a named volume bound to the host path (labelled, so cleanup finds it). */

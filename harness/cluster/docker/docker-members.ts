@@ -49,6 +49,7 @@ export interface DockerMembersInit {
   readonly dataDirSizeLimitBytes: number | undefined;
   readonly networkCutTools: NetworkCutTools | { readonly unavailable: string };
   readonly imageFor: (version: EtcdVersion) => Promise<string>;
+  readonly holderImage: string;
 }
 
 export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMember> {
@@ -182,6 +183,7 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
       readOnlyDirs: init.tls ? [init.tls.dir] : [],
       user: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
       imageFor: init.imageFor,
+      holderImage: init.holderImage,
       binaries,
       args: this.args(plan, args, binaries),
       networkCut: (pid) =>
