@@ -33,6 +33,8 @@ export interface ClusterBenchOptions {
   readonly versions: readonly string[];
   readonly runs: number;
   readonly networks: readonly NetworkModeRequest[];
+  /** Also measure the docker backend (containers; images made before the first timed run). */
+  readonly docker?: boolean;
   readonly onRow?: (row: ClusterBenchRow) => void;
   readonly signal?: AbortSignal;
 }
@@ -63,6 +65,22 @@ export async function benchCluster(options: ClusterBenchOptions): Promise<Cluste
       }
       const plane = (await session.network(network)).mode;
       emit(row(version.toString(), `etcd-chaos (${plane})`, samples, baselineTotal));
+    }
+    if (options.docker) {
+      await using session = await Session.open();
+      const spec = () => ClusterSpec.fromBinaries(binaries).withBackend('docker');
+      // Untimed warm-up: resolves (or builds) the images, as `etcd-chaos images build` would ahead of a run.
+      await (await spec().start({ session })).teardown();
+      const samples: Sample[] = [];
+      for (let run = 0; run < options.runs; run++) {
+        options.signal?.throwIfAborted();
+        const startedAt = performance.now();
+        const cluster = await spec().start({ session });
+        const upAt = performance.now();
+        await cluster.teardown();
+        samples.push({ upMs: upAt - startedAt, downMs: performance.now() - upAt });
+      }
+      emit(row(version.toString(), 'etcd-chaos (docker)', samples, baselineTotal));
     }
   }
   return rows;

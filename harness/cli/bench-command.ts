@@ -5,6 +5,7 @@ import { benchFidelity, type FidelityRow } from '../bench/fidelity-bench.js';
 import { benchLoad, type LoadRow } from '../bench/load-bench.js';
 import { benchSuite, type SuiteBenchRow } from '../bench/suite-bench.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
+import { dockerUnavailableReason } from '../docker/engine.js';
 import { SUPPORTED_LINES } from '../versions/catalog.js';
 import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption, splitList } from './options.js';
@@ -14,6 +15,8 @@ interface ClusterBenchCliOptions {
   versions?: string[];
   runs: number;
   network?: string[];
+  /** commander sets false for --no-docker. */
+  docker?: boolean;
   json?: boolean;
 }
 
@@ -41,6 +44,7 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
       11,
     )
     .option('--network <list>', 'network planes for the harness series (default: auto,loopback)', collect)
+    .option('--no-docker', 'skip the docker backend series (measured by default when an engine answers)')
     .option('--json', 'print one JSON line with every row')
     .action(async (options: ClusterBenchCliOptions) => {
       await runClusterBench(options, globals().signal);
@@ -95,18 +99,24 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
 async function runClusterBench(options: ClusterBenchCliOptions, signal: AbortSignal): Promise<void> {
   const versions = splitList(options.versions);
   const networks = splitList(options.network) as NetworkModeRequest[];
-  if (!options.json)
-    process.stdout.write(`\n== cluster up+down (median of ${options.runs}) ==\n${clusterHeader()}\n`);
+  const dockerSkipped =
+    options.docker === false ? 'not requested (--no-docker)' : await dockerUnavailableReason();
+  if (!options.json) {
+    process.stdout.write(`\n== cluster up+down (median of ${options.runs}) ==\n`);
+    if (dockerSkipped) process.stdout.write(`(docker backend series skipped: ${dockerSkipped})\n`);
+    process.stdout.write(`${clusterHeader()}\n`);
+  }
   const rows = await benchCluster({
     versions: versions.length ? versions : [...SUPPORTED_LINES],
     runs: options.runs,
     networks: networks.length ? networks : ['auto', 'loopback'],
+    docker: dockerSkipped === undefined,
     signal,
     onRow: (row) => {
       if (!options.json) process.stdout.write(`${clusterRow(row)}\n`);
     },
   });
-  if (options.json) printJsonLine({ bench: 'cluster', rows });
+  if (options.json) printJsonLine({ bench: 'cluster', rows, dockerSkipped: dockerSkipped ?? null });
 }
 
 async function runFidelityBench(options: QuickOptions, signal: AbortSignal): Promise<void> {

@@ -171,23 +171,34 @@ export class DockerMember extends MemberBase {
 
   async dispose(graceful: boolean): Promise<MemberExit | undefined> {
     await this.releaseHandles();
-    const exit = this.current ? await this.stop({ signal: graceful ? 'SIGTERM' : 'SIGKILL' }) : this.lastExit;
+    let exit = this.lastExit;
+    const running = this.current;
+    if (running && graceful) {
+      exit = await this.stop({ signal: 'SIGTERM' });
+    } else if (running) {
+      // A forced remove is a SIGKILL and a remove in one call: what a throwaway member's teardown needs.
+      this.stopping = true;
+      await this.removeContainer();
+      exit = await Promise.race([
+        running.exited,
+        sleep(2_000).then(() => ({ code: null, signal: 'SIGKILL' })),
+      ]);
+    }
     await this.removeContainer();
     const holder = this.holder;
     this.holder = undefined;
-    await holder?.container.remove({ force: true }).catch((error: { statusCode?: number }) => {
-      if (error.statusCode !== 404) log('removing network holder of %s: %s', this.name, describeError(error));
-    });
-    if (this.volumeReady) {
-      await this.init.docker
-        .getVolume(this.init.volumeName)
-        .remove()
-        .catch((error: { statusCode?: number }) => {
-          if (error.statusCode !== 404)
-            log('removing volume %s: %s', this.init.volumeName, describeError(error));
-        });
-      this.volumeReady = false;
-    }
+    const volume = this.volumeReady ? this.init.docker.getVolume(this.init.volumeName) : undefined;
+    this.volumeReady = false;
+    await Promise.all([
+      holder?.container.remove({ force: true }).catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 404)
+          log('removing network holder of %s: %s', this.name, describeError(error));
+      }),
+      volume?.remove().catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 404)
+          log('removing volume %s: %s', this.init.volumeName, describeError(error));
+      }),
+    ]);
     return exit;
   }
 
