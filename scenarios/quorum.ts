@@ -125,13 +125,16 @@ export default defineScenario({
     const twoLoss = ctx.faults(cluster, { waitHealthyAfterHeal: false });
     const returning = await twoLoss.inject('kill', {}, { target: returned });
     const staying = await twoLoss.inject('kill', {}, { target: stillLost, requireHealthy: false });
+    // One client per probe: etcd3 resets a client's channel when one of its calls fails in certain ways, which
+    // cancels the others in flight ("Call cancelled", seen under CPU contention) instead of letting them time out.
+    const probeClientFor = () => cluster.member(remaining).client({ callTimeoutMs: params.probeTimeoutMs });
     const [linearizablePut, linearizableGet, serializableGet] = await Promise.all([
       probe(async () => {
-        await probeClient.put('/quorum/probe').value(`probe-${Date.now()}`);
+        await probeClientFor().put('/quorum/probe').value(`probe-${Date.now()}`);
         return undefined;
       }),
-      probe(() => probeClient.get(MARKER_KEY).string()),
-      probe(() => probeClient.get(MARKER_KEY).serializable(true).string()),
+      probe(() => probeClientFor().get(MARKER_KEY).string()),
+      probe(() => probeClientFor().get(MARKER_KEY).serializable(true).string()),
     ]);
 
     // A leader without quorum steps down only at its next quorum check (CheckQuorum: every election timeout), so

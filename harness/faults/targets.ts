@@ -1,5 +1,6 @@
 // Which members a fault hits, resolved at injection time: a member name or list, or a role (the leader, a
 // follower, a quorum, ...), so "pause the leader" hits whoever leads when the fault starts.
+import { timingOf } from '../cluster/flags.js';
 import type { ClusterMember, StartedCluster } from '../cluster/types.js';
 import { HarnessError, InputError } from '../errors.js';
 
@@ -35,10 +36,18 @@ export async function resolveTargets(cluster: StartedCluster, selector: TargetSe
     return names;
   }
   if (selector === 'all') return cluster.members.map((member) => member.name);
-  const leader = await cluster.leader();
+  // A role needs a leader. Mid-election (churn is what some scenarios cause) wait for one, as an operator would: up
+  // to three election timeouts.
+  const waitMs = Math.max(3_000, 3 * timingOf(cluster.flags).electionTimeoutMs);
+  const deadline = Date.now() + waitMs;
+  let leader = await cluster.leader();
+  while (!leader && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    leader = await cluster.leader({ timeoutMs: 1_000 });
+  }
   if (!leader) {
     throw new HarnessError(
-      `Cannot resolve fault target \`${selector}\`: the cluster has no leader right now.`,
+      `Cannot resolve fault target \`${selector}\`: the cluster has had no leader for ${waitMs} ms.`,
       {
         hint: 'Wait for the cluster to be healthy before injecting a role-targeted fault, or name members explicitly.',
       },
