@@ -5,7 +5,7 @@
 // ptrace stops the tracee at every syscall once attached (seccomp filtering only works when strace starts the
 // process), so the traced member also pays a few microseconds per other syscall; the fidelity bench measures it.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { open, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMountPoint } from '../cluster/process/data-dir-mount.js';
@@ -52,7 +52,19 @@ export const diskLatency = defineFault({
       description: 'system calls to delay',
     } as ListSpec,
   },
-  available: async () => ptraceAvailability(),
+  available: async (context) => {
+    const ptrace = await ptraceAvailability();
+    if (!ptrace.available) return ptrace;
+    // Containers of a remote engine (or a Docker Desktop VM) have no process on this host to attach to.
+    const running = context.cluster.members.find((member) => member.pid !== undefined);
+    if (running?.pid !== undefined && !existsSync(`/proc/${running.pid}`)) {
+      return {
+        available: false,
+        reason: `member ${running.name}'s etcd (pid ${running.pid}) is not a process on this host (a remote or virtualised Docker engine): ptrace cannot reach it`,
+      };
+    }
+    return ptrace;
+  },
   inject: async (context, params, targets) => {
     const handles: FaultHandle[] = [];
     try {
