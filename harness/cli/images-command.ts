@@ -16,7 +16,7 @@ import {
 import { SUPPORTED_LINES } from '../versions/catalog.js';
 import { resolveVersion } from '../versions/version.js';
 import type { GlobalOptions } from './global-options.js';
-import { collect, splitList } from './options.js';
+import { collect, requestedVersions } from './options.js';
 import { printJsonLine } from './output.js';
 import { runWithProgress } from './progress.js';
 
@@ -34,10 +34,7 @@ export function registerImages(program: Command, globals: () => GlobalOptions): 
     .option('--versions <list>', 'etcd versions or lines (default: newest of every supported line)', collect)
     .action(async (options: { versions?: string[] }) => {
       await dockerEngine(); // a clear error before any work when no engine answers
-      const requested = splitList(options.versions);
-      const versions = (requested.length > 0 ? requested : [...SUPPORTED_LINES]).map((value) =>
-        resolveVersion(value),
-      );
+      const versions = requestedVersions(options.versions);
       const { signal } = globals();
       await runWithProgress(
         [

@@ -4,10 +4,8 @@ import { resolveBenchmarkTool } from '../binaries/resolve-benchmark.js';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
 import type { ProgressListener } from '../binaries/types.js';
-import { SUPPORTED_LINES } from '../versions/catalog.js';
-import { resolveVersion } from '../versions/version.js';
 import type { GlobalOptions } from './global-options.js';
-import { collect, splitList } from './options.js';
+import { collect, requestedVersions } from './options.js';
 import { runWithProgress } from './progress.js';
 
 interface SetupOptions {
@@ -33,10 +31,7 @@ export function registerSetup(program: Command, globals: () => GlobalOptions): v
     )
     .option('--offline', 'do not try release downloads; build or use Debian packages only')
     .action(async (options: SetupOptions) => {
-      const requested = splitList(options.versions);
-      const versions = (requested.length > 0 ? requested : [...SUPPORTED_LINES]).map((value) =>
-        resolveVersion(value),
-      );
+      const versions = requestedVersions(options.versions);
       const { signal } = globals();
       await runWithProgress(
         [

@@ -61,11 +61,22 @@ export abstract class MemberBase implements ManagedMember {
     this.proxies = base.proxies;
   }
 
-  abstract get state(): MemberState;
+  protected currentState: MemberState = 'stopped';
+  protected lastExit: MemberExit | undefined;
+  /** Set while the harness stops the member, so its exit counts as `stopped`, not `exited`. */
+  protected stopping = false;
+
   abstract get pid(): number | undefined;
   abstract get args(): readonly string[];
+
+  get state(): MemberState {
+    return this.currentState;
+  }
+
   /** How the member last exited (undefined while it has not). */
-  abstract get exit(): MemberExit | undefined;
+  get exit(): MemberExit | undefined {
+    return this.lastExit;
+  }
   abstract start(): Promise<void>;
   abstract stop(options?: { signal?: StopSignal; timeoutMs?: number }): Promise<MemberExit>;
   abstract pause(): Promise<void>;

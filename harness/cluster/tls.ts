@@ -1,5 +1,6 @@
 // Per-run mTLS material: a CA, one certificate per member (server and peer, both EKUs), a client certificate,
 // and on request a second, unrelated CA with its own client certificate (for "wrong CA" checks).
+import type { ClientTls } from './clients.js';
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -71,6 +72,11 @@ export class TlsAuthority {
     const files = await writePair(this.dir, name, issued);
     this.memberFiles[name] = files;
     return files;
+  }
+
+  /** What a client of this cluster needs: the CA and the client certificate. */
+  get clientTls(): ClientTls {
+    return { caFile: this.caFile, certFile: this.client.cert, keyFile: this.client.key };
   }
 
   get material(): TlsMaterial {

@@ -19,7 +19,7 @@ export interface DockerReapReport {
   readonly errors: readonly string[];
 }
 
-const NO_ENGINE: DockerReapReport = {
+export const NO_ENGINE: DockerReapReport = {
   engine: false,
   runs: [],
   containers: 0,

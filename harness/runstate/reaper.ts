@@ -2,7 +2,7 @@
 // (only when pid *and* start time match), delete its network namespaces and links, remove its temp dirs.
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DockerReapReport, reapDockerLeftovers } from '../docker/reaper.js';
+import { type DockerReapReport, NO_ENGINE, reapDockerLeftovers } from '../docker/reaper.js';
 import { describeError } from '../errors.js';
 import { logger } from '../log.js';
 import { stateDir, TEMP_DIR_PREFIX } from '../paths.js';
@@ -78,18 +78,9 @@ export async function reapOrphans(options: ReapOptions = {}): Promise<ReapReport
     if (result.errors.length === 0) await rm(path, { force: true });
   }
   const docker =
-    options.docker === false ? NO_DOCKER : await reapDockerLeftovers({ exceptRunId: options.exceptRunId });
+    options.docker === false ? NO_ENGINE : await reapDockerLeftovers({ exceptRunId: options.exceptRunId });
   return { reaped, live, docker };
 }
-
-const NO_DOCKER: DockerReapReport = {
-  engine: false,
-  runs: [],
-  containers: 0,
-  networks: 0,
-  volumes: 0,
-  errors: [],
-};
 
 async function reapRun(
   runId: string,

@@ -17,7 +17,7 @@ import { logger } from '../../log.js';
 import type { RunJournal } from '../../runstate/journal.js';
 import type { EtcdVersion } from '../../versions/version.js';
 import { MemberBase, type MemberBaseInit, type NetworkCut, sleep } from '../member-base.js';
-import type { MemberExit, MemberState, StopSignal } from '../types.js';
+import type { MemberExit, StopSignal } from '../types.js';
 import { ChaosContainer } from './chaos-container.js';
 
 const log = logger('docker');
@@ -57,9 +57,6 @@ export class DockerMember extends MemberBase {
   /** Holds the member's network namespace; its pid is where isolation enters. */
   private holder: { readonly container: Dockerode.Container; readonly pid: number } | undefined;
   private current: RunningContainer | undefined;
-  private currentState: MemberState = 'stopped';
-  private lastExit: MemberExit | undefined;
-  private stopping = false;
 
   constructor(private readonly init: DockerMemberInit) {
     super({ ...init, networkCut: init.networkCut(() => this.holder?.pid) });
@@ -70,17 +67,9 @@ export class DockerMember extends MemberBase {
     return this.release.args;
   }
 
-  get state(): MemberState {
-    return this.currentState;
-  }
-
   /** The container's etcd process as this host sees it (for ptrace faults), undefined while stopped. */
   get pid(): number | undefined {
     return this.current?.pid;
-  }
-
-  get exit(): MemberExit | undefined {
-    return this.lastExit;
   }
 
   get containerId(): string | undefined {

@@ -1,8 +1,3 @@
-// Provisions docker members for the shared cluster: a slot (fixed proxy ports), client and peer proxies on the
-// cluster's Toxiproxy container, 127.0.0.1 ports for the member's own listeners, a certificate valid for the
-// addresses traffic comes from, a (size-limited) data dir on this host, and the etcd arguments.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { EtcdBinaries } from '../../binaries/types.js';
 import { objectLabels } from '../../docker/labels.js';
@@ -12,8 +7,9 @@ import type { EtcdVersion } from '../../versions/version.js';
 import type { ClientTls } from '../clients.js';
 import type { MemberArgs, MemberBackend, MemberPlan } from '../etcd-cluster.js';
 import { etcdArguments } from '../member-args.js';
+import { prepareMemberDirs } from '../member-dirs.js';
 import { freePort } from '../ports.js';
-import { type DataDirMount, mountSizeLimitedDir } from '../process/data-dir-mount.js';
+import type { DataDirMount } from '../process/data-dir-mount.js';
 import type { CertFiles, TlsAuthority } from '../tls.js';
 import { DockerMember } from './docker-member.js';
 import type { ClusterNetworkHandle } from './docker-network.js';
@@ -60,8 +56,7 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
   }
 
   get clientTls(): ClientTls | undefined {
-    const tls = this.init.tls;
-    return tls ? { caFile: tls.caFile, certFile: tls.client.cert, keyFile: tls.client.key } : undefined;
+    return this.init.tls?.clientTls;
   }
 
   /** `ec-<run>-<cluster>-<member>`: unique on the engine, and says whose it is in `docker ps`. */
@@ -100,14 +95,13 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
       const plans: DockerMemberPlan[] = [];
       for (const [index, name] of names.entries()) {
         const slot = slots[index]!;
-        const memberDir = join(clusterDir, name);
-        await mkdir(memberDir, { recursive: true });
-        const dataDir = join(memberDir, 'data');
-        const mount =
-          this.init.dataDirSizeLimitBytes === undefined
-            ? undefined
-            : await mountSizeLimitedDir(dataDir, this.init.dataDirSizeLimitBytes, session.journal);
-        if (mount) mounts.push(mount);
+        const dirs = await prepareMemberDirs(
+          clusterDir,
+          name,
+          this.init.dataDirSizeLimitBytes,
+          session.journal,
+        );
+        if (dirs.mount) mounts.push(dirs.mount);
         // Peer and client-proxy traffic arrives from Toxiproxy's address; the harness's direct dials from the gateway.
         const certs = await tls?.issueMember(name, [toxiproxy.ip, network.gateway], [TOXIPROXY_ALIAS]);
         const hostPorts = { client: await freePort(), metrics: await freePort() };
@@ -127,11 +121,8 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
             metrics: `http://127.0.0.1:${hostPorts.metrics}`,
           },
           hostPorts,
-          memberDir,
-          dataDir,
-          logPath: join(memberDir, 'etcd.log'),
+          ...dirs,
           certs,
-          mount,
         });
       }
       return plans;

@@ -1,20 +1,15 @@
-// Provisions what a process member needs besides its process: a place on the network plane, a client and a peer
-// proxy, a certificate, a (size-limited) data dir, and the etcd arguments that wire them together. Used when a
-// cluster starts and when a member joins a running cluster.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { EtcdBinaries } from '../../binaries/types.js';
 import { PortInUseError } from '../../errors.js';
 import type { Session } from '../../session.js';
-import { capabilitiesOf } from '../../versions/capabilities.js';
 import type { ClientTls } from '../clients.js';
 import type { MemberArgs, MemberBackend, MemberPlan } from '../etcd-cluster.js';
-import { renderFlags } from '../flags.js';
+import { etcdArguments } from '../member-args.js';
+import { prepareMemberDirs } from '../member-dirs.js';
 import type { MemberNetwork, NetworkPlane } from '../network/plane.js';
 import { isPortFree, portHolder } from '../ports.js';
 import type { CertFiles, TlsAuthority } from '../tls.js';
 import type { ToxiproxyServer } from '../toxiproxy-server.js';
-import { type DataDirMount, mountSizeLimitedDir } from './data-dir-mount.js';
+import type { DataDirMount } from './data-dir-mount.js';
 import { ProcessMember } from './process-member.js';
 
 /** Everything provisioned for one process member before it runs. */
@@ -44,8 +39,7 @@ export class MemberFactory implements MemberBackend<ProcessMemberPlan, ProcessMe
   }
 
   get clientTls(): ClientTls | undefined {
-    const tls = this.init.tls;
-    return tls ? { caFile: tls.caFile, certFile: tls.client.cert, keyFile: tls.client.key } : undefined;
+    return this.init.tls?.clientTls;
   }
 
   proxyName(member: string, kind: 'client' | 'peer'): string {
@@ -82,14 +76,13 @@ export class MemberFactory implements MemberBackend<ProcessMemberPlan, ProcessMe
       const plans: ProcessMemberPlan[] = [];
       for (const [index, name] of names.entries()) {
         const net = networks[index]!;
-        const memberDir = join(clusterDir, name);
-        await mkdir(memberDir, { recursive: true });
-        const dataDir = join(memberDir, 'data');
-        const mount =
-          this.init.dataDirSizeLimitBytes === undefined
-            ? undefined
-            : await mountSizeLimitedDir(dataDir, this.init.dataDirSizeLimitBytes, session.journal);
-        if (mount) mounts.push(mount);
+        const dirs = await prepareMemberDirs(
+          clusterDir,
+          name,
+          this.init.dataDirSizeLimitBytes,
+          session.journal,
+        );
+        if (dirs.mount) mounts.push(dirs.mount);
         const certs = await this.init.tls?.issueMember(name, [net.host, ...plane.sourceAddresses]);
         const client = byName.get(this.proxyName(name, 'client'))!;
         const peer = byName.get(this.proxyName(name, 'peer'))!;
@@ -105,11 +98,8 @@ export class MemberFactory implements MemberBackend<ProcessMemberPlan, ProcessMe
             peerDirect: `${scheme}://${net.host}:${net.ports.peer}`,
             metrics: `http://${net.host}:${net.ports.metrics}`,
           },
-          memberDir,
-          dataDir,
-          logPath: join(memberDir, 'etcd.log'),
+          ...dirs,
           certs,
-          mount,
         });
       }
       return plans;
@@ -124,32 +114,20 @@ export class MemberFactory implements MemberBackend<ProcessMemberPlan, ProcessMe
   /** The etcd arguments for a planned member: topology (managed) first, then the user's flags. */
   args(plan: ProcessMemberPlan, args: MemberArgs, binaries: EtcdBinaries = this.init.binaries): string[] {
     const tls = this.init.tls;
-    const topology = [
-      `--name=${plan.name}`,
-      `--data-dir=${plan.dataDir}`,
-      `--listen-client-urls=${plan.urls.clientDirect}`,
-      `--advertise-client-urls=${plan.urls.client}`,
-      `--listen-peer-urls=${plan.urls.peerDirect}`,
-      `--initial-advertise-peer-urls=${plan.urls.peer}`,
-      `--initial-cluster=${args.initialCluster}`,
-      `--initial-cluster-state=${args.state}`,
-      `--initial-cluster-token=${args.token}`,
-      `--listen-metrics-urls=${plan.urls.metrics}`,
-      ...capabilitiesOf(binaries.version).logFlags,
-    ];
-    if (tls && plan.certs) {
-      topology.push(
-        `--cert-file=${plan.certs.cert}`,
-        `--key-file=${plan.certs.key}`,
-        `--trusted-ca-file=${tls.caFile}`,
-        '--client-cert-auth=true',
-        `--peer-cert-file=${plan.certs.cert}`,
-        `--peer-key-file=${plan.certs.key}`,
-        `--peer-trusted-ca-file=${tls.caFile}`,
-        '--peer-client-cert-auth=true',
-      );
-    }
-    return [...topology, ...renderFlags(args.flags)];
+    return etcdArguments({
+      name: plan.name,
+      dataDir: plan.dataDir,
+      addresses: {
+        listenClient: plan.urls.clientDirect,
+        advertiseClient: plan.urls.client,
+        listenPeer: plan.urls.peerDirect,
+        advertisePeer: plan.urls.peer,
+        listenMetrics: plan.urls.metrics,
+      },
+      tls: tls && plan.certs ? { certs: plan.certs, caFile: tls.caFile } : undefined,
+      binaries,
+      args,
+    });
   }
 
   build(

@@ -10,7 +10,7 @@ import { processStartTime, waitForExit } from '../../runstate/proc.js';
 import { MemberBase, type MemberBaseInit, sleep } from '../member-base.js';
 import { LOOPBACK_ISOLATION_REASON, type MemberNetwork } from '../network/plane.js';
 import { withParentDeathSignal } from '../spawn.js';
-import type { MemberExit, MemberState, StopSignal } from '../types.js';
+import type { MemberExit, StopSignal } from '../types.js';
 
 const log = logger('member');
 
@@ -31,9 +31,6 @@ interface RunningProcess {
 export class ProcessMember extends MemberBase {
   private command: { readonly etcdBinary: string; readonly args: readonly string[] };
   private current: RunningProcess | undefined;
-  private currentState: MemberState = 'stopped';
-  private lastExit: MemberExit | undefined;
-  private stopping = false;
 
   constructor(private readonly init: ProcessMemberInit) {
     super({
@@ -71,16 +68,8 @@ export class ProcessMember extends MemberBase {
     this.command = { etcdBinary: binaries.etcd, args };
   }
 
-  get state(): MemberState {
-    return this.currentState;
-  }
-
   get pid(): number | undefined {
     return this.current?.pid;
-  }
-
-  get exit(): MemberExit | undefined {
-    return this.lastExit;
   }
 
   get namespace(): string | undefined {
