@@ -115,6 +115,7 @@ export {
   closeRehearsal,
   neighbourLine,
   type RehearsalCluster,
+  rehearsalParams,
   rehearsalVersions,
   snapshotFromLeader,
   startRehearsalCluster,

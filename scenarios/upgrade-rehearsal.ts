@@ -16,11 +16,13 @@ import {
   closeRehearsal,
   defineScenario,
   type EtcdVersion,
+  type Ledger,
   neighbourLine,
   type Precondition,
   preconditionsOf,
   type RehearsalPath,
   readKeyspace,
+  rehearsalParams,
   rehearsalPath,
   rehearsalVersions,
   resolveEtcd,
@@ -30,48 +32,12 @@ import {
   type ScenarioContext,
   snapshotFromLeader,
   startRehearsalCluster,
-  VERSION_CHOICES,
   v2storeCheckOutcome,
   waitForClusterVersion,
 } from '../harness/index.js';
 
 const params = {
-  from: {
-    type: 'enum',
-    choices: VERSION_CHOICES,
-    default: 'auto',
-    description: 'release to upgrade from (auto: the minor before the run target)',
-  },
-  to: {
-    type: 'enum',
-    choices: VERSION_CHOICES,
-    default: 'auto',
-    description: 'release to upgrade to (auto: the run target)',
-  },
-  seedKeys: {
-    type: 'number',
-    default: 500,
-    unit: 'count',
-    min: 1,
-    max: 1_000_000,
-    description: 'keys under /registry/',
-  },
-  valueBytes: {
-    type: 'number',
-    default: 512,
-    unit: 'bytes',
-    min: 16,
-    max: 1_048_576,
-    description: 'mean seeded value size',
-  },
-  writers: {
-    type: 'number',
-    default: 4,
-    unit: 'count',
-    min: 1,
-    max: 64,
-    description: 'concurrent ledger writers',
-  },
+  ...rehearsalParams('upgrade'),
   loadBeforeMs: {
     type: 'number',
     default: 2_000,
@@ -85,20 +51,6 @@ const params = {
     default: 'none',
     description:
       'during the upgrade: peer latency with jitter on every member, or SIGKILL of a not yet upgraded follower after the first step (restarted on its old release)',
-  },
-  maxOutageMs: {
-    type: 'number',
-    default: 5_000,
-    unit: 'ms',
-    min: 100,
-    description: 'longest acceptable stretch with no acknowledged write',
-  },
-  clusterVersionTimeoutMs: {
-    type: 'number',
-    default: 20_000,
-    unit: 'ms',
-    min: 1_000,
-    description: 'wait for the cluster version to move after the last member',
   },
   skipCheck: {
     type: 'boolean',
@@ -195,6 +147,7 @@ async function rehearseUpgrade(
     preconditions,
   );
   ctx.report(checkUpgradePreconditions(checked));
+  let ledger: Ledger;
   if (checked.some((entry) => entry.ok === false)) {
     ctx.report({
       claim: 'upgrade.rolling',
@@ -207,8 +160,8 @@ async function rehearseUpgrade(
         .map((entry) => entry.detail)
         .join('; '),
     });
-    await run.writer.stop();
     await run.sampler.stop();
+    ledger = await run.writer.stop();
   } else {
     const faults = ctx.faults(cluster, { waitHealthyAfterHeal: false });
     if (ctx.params.fault === 'jitter')
@@ -263,29 +216,16 @@ async function rehearseUpgrade(
       ctx.step(`waiting for the cluster version to become ${path.to.line}`);
       await waitForClusterVersion(run.sampler, path.to.line, ctx.params.clusterVersionTimeoutMs, ctx.signal);
     }
-    const { record, ledger } = await closeRehearsal(ctx, run, {
+    const closed = await closeRehearsal(ctx, run, {
       path,
       steps,
       maxOutageMs: ctx.params.maxOutageMs,
       clusterVersionTimeoutMs: ctx.params.clusterVersionTimeoutMs,
     });
-    ctx.report(checkRollingKeepsData(record));
-    ctx.report(checkClusterVersionMoves(record));
-    await ctx.releaseCluster(cluster);
-    ctx.report(
-      checkSnapshotCompat(
-        await restoreWithNewTool(ctx, {
-          snapshotPath,
-          snapshotFrom: path.from.toString(),
-          binaries: newBinaries,
-          seeded: run.seeded,
-          ledger,
-        }),
-      ),
-    );
-    return;
+    ctx.report(checkRollingKeepsData(closed.record));
+    ctx.report(checkClusterVersionMoves(closed.record));
+    ledger = closed.ledger;
   }
-  const ledger = run.writer.snapshot();
   await ctx.releaseCluster(cluster);
   ctx.report(
     checkSnapshotCompat(

@@ -29,6 +29,66 @@ export const VERSION_CHOICES: readonly string[] = [
   ...Object.values(KNOWN_RELEASES).flat(),
 ];
 
+/** The parameters both rehearsal scenarios take (with `auto` meaning what suits the direction). */
+export function rehearsalParams(direction: 'upgrade' | 'downgrade') {
+  const [autoFrom, autoTo] =
+    direction === 'upgrade'
+      ? ['the minor before the run target', 'the run target']
+      : ['the run target', 'the minor before the run target'];
+  return {
+    from: {
+      type: 'enum',
+      choices: VERSION_CHOICES,
+      default: 'auto',
+      description: `release to ${direction} from (auto: ${autoFrom})`,
+    },
+    to: {
+      type: 'enum',
+      choices: VERSION_CHOICES,
+      default: 'auto',
+      description: `release to ${direction} to (auto: ${autoTo})`,
+    },
+    seedKeys: {
+      type: 'number',
+      default: 500,
+      unit: 'count',
+      min: 1,
+      max: 1_000_000,
+      description: 'keys under /registry/',
+    },
+    valueBytes: {
+      type: 'number',
+      default: 512,
+      unit: 'bytes',
+      min: 16,
+      max: 1_048_576,
+      description: 'mean seeded value size',
+    },
+    writers: {
+      type: 'number',
+      default: 4,
+      unit: 'count',
+      min: 1,
+      max: 64,
+      description: 'concurrent ledger writers',
+    },
+    maxOutageMs: {
+      type: 'number',
+      default: 5_000,
+      unit: 'ms',
+      min: 100,
+      description: 'longest acceptable stretch with no acknowledged write',
+    },
+    clusterVersionTimeoutMs: {
+      type: 'number',
+      default: 20_000,
+      unit: 'ms',
+      min: 1_000,
+      description: 'wait for the cluster version to move after the last member',
+    },
+  } as const;
+}
+
 /** The release `minor` steps away from `version`'s line (newest known patch), if that line is supported. */
 export function neighbourLine(version: EtcdVersion, minor: number): EtcdVersion | undefined {
   const line = `${version.major}.${version.minor + minor}`;
