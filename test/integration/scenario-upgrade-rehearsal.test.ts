@@ -27,7 +27,6 @@ describe('scenario upgrade-rehearsal', () => {
     'rehearses %s → %s with nothing lost',
     async (from, to) => {
       const run = await runScenarioForTest(upgradeRehearsal, { version: to, params: { ...SMALL, from, to } });
-      for (const f of run.findings) console.log(f.verdict, f.check, '\n  ', f.reason, '\n  ', f.observed);
       for (const finding of run.findings.filter((entry) => entry.claim !== 'upgrade.no-skip'))
         expect(finding.verdict, `${finding.check}: ${finding.reason}`).toBe('pass');
       const rolling = run.findings.find((entry) => entry.check.includes('keeps quorum'))!;
