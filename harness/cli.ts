@@ -8,6 +8,7 @@ import type { GlobalOptions } from './cli/global-options.js';
 import { registerImages } from './cli/images-command.js';
 import { registerList } from './cli/list-command.js';
 import { EXIT, reportError } from './cli/output.js';
+import { registerRehearse } from './cli/rehearse-command.js';
 import { registerReport } from './cli/report-command.js';
 import { registerRun } from './cli/run-command.js';
 import { registerSetup } from './cli/setup-command.js';
@@ -36,6 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerSetup(program, globals);
   registerUp(program, globals);
   registerRun(program, globals);
+  registerRehearse(program, globals);
   registerList(program);
   registerReport(program);
   registerCleanup(program);

@@ -1,5 +1,7 @@
 // The public API of etcd-chaos: what scenarios (built-in and users') and library users import.
 
+export { resolveEtcd } from './binaries/resolve-etcd.js';
+export type { EtcdBinaries } from './binaries/types.js';
 // Checks: pure functions from recorded data to outcomes, one module per claim family.
 export * from './checks/alerts.js';
 export * from './checks/backup.js';
@@ -14,6 +16,7 @@ export * from './checks/single-key.js';
 export * from './checks/snapshot-integrity.js';
 export * from './checks/tls.js';
 export * from './checks/tuning.js';
+export * from './checks/upgrade.js';
 export { allClaims, type Claim, type ClaimId, claim } from './claims/catalogue.js';
 export { type BinarySwap, type SwapOptions, supportsBinarySwap } from './cluster/binary-swap.js';
 export type { ClientTls } from './cluster/clients.js';
@@ -64,6 +67,7 @@ export { METRIC, type MetricsSnapshot, scrapeCluster, scrapeMetrics } from './ob
 export { clusterStatus, listAlarms, memberStatus } from './observe/status.js';
 export type { ParamSpec, ParamSpecs, ParsedParams } from './params.js';
 export { fingerprintChanges, fingerprintDir } from './procedures/fingerprint.js';
+export { hashKvAtCommonRevision, type MemberHashes } from './procedures/hashkv.js';
 export { compact, defrag, endpointStatus } from './procedures/maintenance.js';
 export { restoreSnapshot, type SnapshotStatus, saveSnapshot, snapshotStatus } from './procedures/snapshot.js';
 export * from './procedures/snapshot-corruption.js';
@@ -77,6 +81,49 @@ export {
   type Series,
 } from './scenario/types.js';
 export { Session } from './session.js';
+export {
+  type AvailabilityReport,
+  availabilityByStep,
+  type RehearsalStep,
+  type StepAvailability,
+} from './upgrade/availability.js';
+export { type DowngradeRun, runDowngrade } from './upgrade/downgrade.js';
+export {
+  describeKeyspace,
+  planKeyspace,
+  readKeyspace,
+  type SeededKeyspace,
+  seedKeyspace,
+} from './upgrade/keyspace.js';
+export {
+  type Direction,
+  type Precondition,
+  preconditionsOf,
+  type RehearsalPath,
+  rehearsalPath,
+  removedFlagsIn,
+  v2storeCheckOutcome,
+} from './upgrade/preconditions.js';
+export {
+  refusalLine,
+  runRollingSwap,
+  type SwappableCluster,
+  versionChanges,
+  waitForClusterVersion,
+} from './upgrade/rehearsal.js';
+export {
+  closeRehearsal,
+  neighbourLine,
+  type RehearsalCluster,
+  rehearsalParams,
+  rehearsalVersions,
+  snapshotFromLeader,
+  startRehearsalCluster,
+  VERSION_CHOICES,
+} from './upgrade/rehearsal-run.js';
+export { attemptSkip } from './upgrade/skip-attempt.js';
+export { restoreWithNewTool } from './upgrade/snapshot-compat.js';
+export { readClusterVersions, type VersionReading, VersionSampler } from './upgrade/version-probe.js';
 export { capabilitiesOf, type EtcdCapabilities } from './versions/capabilities.js';
 export { type EtcdVersion, parseExactVersion, resolveVersion } from './versions/version.js';
 export { runHttpLoad } from './workload/http-load.js';

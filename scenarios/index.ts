@@ -4,6 +4,7 @@ import alerts from './alerts.js';
 import backupRestore from './backup-restore.js';
 import compaction from './compaction.js';
 import defrag from './defrag.js';
+import downgradeRehearsal from './downgrade-rehearsal.js';
 import memberReplace from './member-replace.js';
 import metricsExposed from './metrics-exposed.js';
 import quorum from './quorum.js';
@@ -13,6 +14,7 @@ import restoreSingleKey from './restore-single-key.js';
 import snapshotCorruption from './snapshot-corruption.js';
 import tlsMismatch from './tls-mismatch.js';
 import tuning from './tuning.js';
+import upgradeRehearsal from './upgrade-rehearsal.js';
 
 export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   backupRestore,
@@ -28,4 +30,7 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   tlsMismatch,
   alerts,
   tuning,
+  // Full suite only (each starts three or four clusters on two releases): see `suites`.
+  upgradeRehearsal,
+  downgradeRehearsal,
 ] as unknown as ScenarioDefinition[];

@@ -5,17 +5,12 @@ import {
   checkLedger,
   checkMemberReplaced,
   defineScenario,
-  endpointStatus,
+  hashKvAtCommonRevision,
   type MemberReplaceRecord,
   readLedgerKeys,
   supportsMembershipChanges,
   UnsupportedError,
 } from '../harness/index.js';
-
-interface HashKvJson {
-  readonly Endpoint: string;
-  readonly HashKV?: { readonly hash?: number };
-}
 
 export default defineScenario({
   id: 'member-replace',
@@ -73,21 +68,8 @@ export default defineScenario({
 
     ctx.step('comparing the new member with the others');
     const members = cluster.members.map((member) => member.name);
-    const revision = await commonRevision(cluster, members);
-    const hashkv = await cluster.etcdctl<HashKvJson[]>(['endpoint', 'hashkv', `--rev=${revision}`], {
-      json: true,
-      members,
-      allowFailure: true,
-    });
+    const { revision, byMember: hashes, run: hashkv } = await hashKvAtCommonRevision(cluster, members);
     ctx.recordTool(`etcdctl endpoint hashkv --rev=${revision}`, hashkv);
-    const byEndpoint = new Map(cluster.members.map((member) => [member.urls.client, member.name]));
-    const hashes: Record<string, number | undefined> = Object.fromEntries(
-      members.map((name) => [name, undefined]),
-    );
-    for (const entry of hashkv.json ?? []) {
-      const name = byEndpoint.get(entry.Endpoint);
-      if (name && typeof entry.HashKV?.hash === 'number') hashes[name] = entry.HashKV.hash;
-    }
     const keyCounts: Record<string, number> = {};
     for (const member of cluster.members)
       keyCounts[member.name] = await member.client({ direct: true }).getAll().prefix(ledger.prefix).count();
@@ -117,19 +99,3 @@ export default defineScenario({
     ctx.report(checkMemberReplaced(record));
   },
 });
-
-/** Waits (up to 5 s) until every member reports the same revision, and returns it (the writers have stopped). */
-async function commonRevision(
-  cluster: Parameters<typeof endpointStatus>[0],
-  members: readonly string[],
-): Promise<number> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const { statuses } = await endpointStatus(cluster, members);
-    const revisions = new Set(statuses.map((status) => status.revision));
-    const [revision] = [...revisions];
-    if ((revisions.size === 1 && statuses.length === members.length) || Date.now() > deadline)
-      return Math.min(...statuses.map((status) => status.revision), revision ?? 0);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

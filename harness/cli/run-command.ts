@@ -63,7 +63,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       const intensity = parseSuite(options.suite);
       const target = targetFromOptions(options);
       const all = await availableScenarios(options.scenarioDir ?? []);
-      const scenarios = selectScenarios(all, selectors);
+      const scenarios = selectScenarios(all, selectors, intensity);
       const accepted = parseAccepted(options.accept ?? []);
       const params = parseParamOverrides(
         options.param ?? [],

@@ -4,7 +4,7 @@ import { BUILT_IN_SCENARIOS } from '../../scenarios/index.js';
 import { allClaims, isClaimId } from '../claims/catalogue.js';
 import { InputError } from '../errors.js';
 import { loadScenarioDir } from '../scenario/loader.js';
-import type { ScenarioDefinition } from '../scenario/types.js';
+import type { Intensity, ScenarioDefinition } from '../scenario/types.js';
 
 export async function availableScenarios(scenarioDirs: readonly string[]): Promise<ScenarioDefinition[]> {
   const all: ScenarioDefinition[] = [...BUILT_IN_SCENARIOS];
@@ -21,11 +21,16 @@ export async function availableScenarios(scenarioDirs: readonly string[]): Promi
   return all;
 }
 
+/**
+ * The scenarios a run means: those named (by id or by a claim they check), or, with no names, every scenario of the
+ * suite (scenarios that declare `suites` only in those, e.g. the upgrade rehearsals only in the full suite).
+ */
 export function selectScenarios(
   all: readonly ScenarioDefinition[],
   selectors: readonly string[],
+  suite: Intensity = 'quick',
 ): ScenarioDefinition[] {
-  if (selectors.length === 0) return [...all];
+  if (selectors.length === 0) return all.filter((scenario) => scenario.suites?.includes(suite) ?? true);
   const chosen = new Set<ScenarioDefinition>();
   for (const selector of selectors) {
     const byId = all.find((scenario) => scenario.id === selector);

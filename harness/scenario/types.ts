@@ -115,6 +115,11 @@ export interface ScenarioDefinition<S extends ParamSpecs = ParamSpecs> {
     readonly quick?: Partial<ParsedParams<S>>;
     readonly full?: Partial<ParsedParams<S>>;
   };
+  /**
+   * The suites that run this scenario when no scenario is named (default: quick and full). Named on the command line
+   * (by id or by a claim it checks), it runs whatever the suite.
+   */
+  readonly suites?: readonly Intensity[];
   /** Why this scenario cannot run against this target (its claims are then reported inconclusive with the reason). */
   readonly notApplicable?: (target: RunTarget) => string | undefined;
   /** Upper bound on the scenario's wall time (default 5 min quick, 20 min full). */

@@ -15,10 +15,28 @@ export interface EtcdCapabilities {
   readonly restoreBumpRevision: boolean;
   /** `etcdctl downgrade validate|enable|cancel` works against the server (3.6+). */
   readonly downgradeApi: boolean;
-  /** `etcdutl check v2store`, the 3.5 → 3.6 upgrade precondition (3.5.20+ and 3.6+). */
+  /**
+   * `etcdutl check v2store`, the 3.5 → 3.6 upgrade precondition, run with the 3.5 tools (3.5.20+). Measured: the
+   * etcdutl of 3.6.16 and 3.7.3 has no `check` command ("unknown command"), so only 3.5 runs it.
+   */
   readonly checkV2store: boolean;
-  /** Flags this release refuses to start with (removed), that manifests written for older releases may carry. */
+  /**
+   * Flags this release refuses to start with (removed; etcd exits with "flag provided but not defined"), that
+   * manifests written for older releases may carry. `name` (any value) or `name=value` (only that value).
+   */
   readonly removedFlags: readonly string[];
+  /**
+   * The oldest patch release of the previous minor that may be upgraded to this line (the upgrade guide's "Update
+   * 3.5"/"Update 3.6" checklist item); undefined when the guide names none.
+   */
+  readonly upgradeFromMinimum: string | undefined;
+  /** Upgrading to this line needs a clean `etcdutl check v2store` first (upgrades/upgrade_3_6.md "V2 Store"). */
+  readonly upgradeNeedsV2storeCheck: boolean;
+  /**
+   * The server accepts `--next-cluster-version-compatible`, which lets it join a cluster whose version is one minor
+   * higher: the 3.5 → 3.4 downgrade path (3.4.32+, etcd docs downgrades/downgrade_3_5.md).
+   */
+  readonly nextClusterVersionCompatible: boolean;
   /** Name of the db total size gauge. */
   readonly dbTotalSizeMetric: string;
   /** Name of the db in-use size gauge. */
@@ -55,6 +73,9 @@ const BASE: Omit<EtcdCapabilities, 'version'> = {
   downgradeApi: false,
   checkV2store: false,
   removedFlags: [],
+  upgradeFromMinimum: undefined,
+  upgradeNeedsV2storeCheck: false,
+  nextClusterVersionCompatible: false,
   dbTotalSizeMetric: 'etcd_mvcc_db_total_size_in_bytes',
   dbInUseSizeMetric: 'etcd_mvcc_db_total_size_in_use_in_bytes',
   debuggingDbTotalSizeMetric: 'etcd_debugging_mvcc_db_total_size_in_bytes',
@@ -63,12 +84,56 @@ const BASE: Omit<EtcdCapabilities, 'version'> = {
   periodicCompactionSkipsUnchangedRevision: false,
 };
 
+// upgrades/upgrade_3_6.md "Flags removed" (and the capnslog logger, which 3.6 dropped).
+const REMOVED_IN_3_6: readonly string[] = [
+  'enable-v2',
+  'experimental-enable-v2v3',
+  'proxy',
+  'proxy-failure-wait',
+  'proxy-refresh-interval',
+  'proxy-dial-timeout',
+  'proxy-write-timeout',
+  'proxy-read-timeout',
+  'logger=capnslog',
+];
+
+// upgrades/upgrade_3_7.md "Flags removed": every deprecated --experimental-* flag (3.6 has their new names); the
+// same 23 names etcd 3.6.16 --help lists, none of which 3.7.3 accepts.
+const REMOVED_IN_3_7: readonly string[] = [
+  'experimental-bootstrap-defrag-threshold-megabytes',
+  'experimental-compact-hash-check-enabled',
+  'experimental-compact-hash-check-time',
+  'experimental-compaction-batch-limit',
+  'experimental-compaction-sleep-interval',
+  'experimental-corrupt-check-time',
+  'experimental-distributed-tracing-address',
+  'experimental-distributed-tracing-instance-id',
+  'experimental-distributed-tracing-sampling-rate',
+  'experimental-distributed-tracing-service-name',
+  'experimental-downgrade-check-time',
+  'experimental-enable-distributed-tracing',
+  'experimental-enable-lease-checkpoint',
+  'experimental-enable-lease-checkpoint-persist',
+  'experimental-initial-corrupt-check',
+  'experimental-memory-mlock',
+  'experimental-peer-skip-client-san-verification',
+  'experimental-snapshot-catchup-entries',
+  'experimental-stop-grpc-service-on-defrag',
+  'experimental-txn-mode-write-with-shared-buffer',
+  'experimental-warning-apply-duration',
+  'experimental-warning-unary-request-duration',
+  'experimental-watch-progress-notify-interval',
+];
+
 // Ordered oldest first; later rules override earlier ones. Sources: etcd CHANGELOG-3.5/3.6/3.7 and the upgrade guides;
 // metric names: real scrapes of 3.4.23, 3.5.35, 3.6.16, 3.7.3 (test/fixtures/metrics/).
 const RULES: readonly Rule[] = [
+  { from: '3.4.32', set: { nextClusterVersionCompatible: true } },
   {
     from: '3.5.0',
     set: {
+      // Only a 3.4 binary needs it (to rejoin a 3.5 cluster); later downgrades go through the downgrade API.
+      nextClusterVersionCompatible: false,
       logFlags: [],
       hasEtcdutl: true,
       snapshotTool: 'etcdutl',
@@ -82,11 +147,24 @@ const RULES: readonly Rule[] = [
     from: '3.6.0',
     set: {
       downgradeApi: true,
-      removedFlags: ['enable-v2', 'experimental-enable-v2v3', 'logger=capnslog'],
+      checkV2store: false,
+      removedFlags: REMOVED_IN_3_6,
+      // upgrades/upgrade_3_6.md "Update 3.5" (3.5.24 through 3.5.26 fix upgrade blockers: zombie members).
+      upgradeFromMinimum: '3.5.26',
+      upgradeNeedsV2storeCheck: true,
       periodicCompactionSkipsUnchangedRevision: true,
     },
   },
-  { from: '3.7.0', set: { requestDurationMetric: 'etcd_server_request_duration_seconds' } },
+  {
+    from: '3.7.0',
+    set: {
+      requestDurationMetric: 'etcd_server_request_duration_seconds',
+      removedFlags: [...REMOVED_IN_3_6, ...REMOVED_IN_3_7],
+      // upgrades/upgrade_3_7.md "Update 3.6".
+      upgradeFromMinimum: '3.6.11',
+      upgradeNeedsV2storeCheck: false,
+    },
+  },
 ];
 
 const cache = new Map<string, EtcdCapabilities>();

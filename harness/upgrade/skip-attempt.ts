@@ -1,0 +1,62 @@
+// Starts one member of a running cluster on a release two minors newer (the skip the guides forbid), watches what
+// etcd does with it, then puts the member back on its old release: the evidence for upgrade.no-skip.
+import type { EtcdBinaries } from '../binaries/types.js';
+import type { SkipAttemptRecord } from '../checks/upgrade.js';
+import type { RehearsalPath } from './preconditions.js';
+import { refusalLine, type SwappableCluster } from './rehearsal.js';
+
+export interface SkipAttemptOptions {
+  readonly cluster: SwappableCluster;
+  readonly path: RehearsalPath;
+  /** The skipped-to release. */
+  readonly binaries: EtcdBinaries;
+  /** How long to watch the member (default 15 s): it must exit, or it counts as not refused. */
+  readonly observeMs?: number;
+  readonly harnessRefused: boolean;
+}
+
+export type SkipAttemptObservation = Omit<SkipAttemptRecord, 'keyspace' | 'path' | 'harnessRefused'>;
+
+export async function attemptSkip(options: SkipAttemptOptions): Promise<SkipAttemptObservation> {
+  const { cluster, binaries } = options;
+  const observeMs = options.observeMs ?? 15_000;
+  const leader = await cluster.leader({ timeoutMs: 5_000 });
+  const member = cluster.members.find((candidate) => candidate !== leader) ?? cluster.members[0]!;
+  const original = cluster.memberBinaries(member.name);
+  const startedAt = Date.now();
+  await cluster.swapMemberBinaries(member.name, binaries, { timeoutMs: 0 });
+  let becameHealthy = false;
+  let exitAfterMs: number | undefined;
+  while (Date.now() - startedAt < observeMs) {
+    if (member.state === 'exited') {
+      exitAfterMs = Date.now() - startedAt;
+      break;
+    }
+    if ((await member.health()).healthy) {
+      becameHealthy = true;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const log = await member.tailLog(400);
+  // The process backend keeps the last exit (not part of the member contract: other backends may not know it).
+  const exit = (member as { exit?: { code: number | null } }).exit;
+  // Back to the old release, as an operator would after a refused start: the cluster must be whole again.
+  let clusterHealthyAfter = true;
+  try {
+    await cluster.swapMemberBinaries(member.name, original, { timeoutMs: 30_000 });
+    await cluster.waitHealthy({ timeoutMs: 30_000 });
+  } catch {
+    clusterHealthyAfter = false;
+  }
+  return {
+    member: member.name,
+    exited: exitAfterMs !== undefined,
+    exitCode: exit?.code,
+    exitAfterMs,
+    becameHealthy,
+    refusal: refusalLine(log),
+    observedForMs: Math.min(observeMs, Date.now() - startedAt),
+    clusterHealthyAfter,
+  };
+}
