@@ -3,24 +3,21 @@
 import type { Command } from 'commander';
 import { parseFlagArguments, presetFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
-import { ClusterSpec } from '../cluster/spec.js';
+import { ClusterSpec, type ImageOverrides } from '../cluster/spec.js';
 import type { Backend } from '../cluster/types.js';
 import { InputError } from '../errors.js';
 import type { RunTarget } from '../scenario/types.js';
+import type { Session } from '../session.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import { describeSupportedVersions } from '../versions/catalog.js';
 import { resolveVersion } from '../versions/version.js';
 import { collect, parseIntegerOption } from './options.js';
 
-export interface TargetOptions {
+export interface TargetOptions extends BackendOptions {
   etcdVersion: string;
   tls?: boolean;
   flag?: string[];
   preset?: string;
-  network: NetworkModeRequest;
-  backend: string;
-  etcdImage?: string;
-  toxiproxyImage?: string;
 }
 
 export interface ClusterOptions extends TargetOptions {
@@ -33,7 +30,7 @@ const NETWORKS: readonly NetworkModeRequest[] = ['auto', 'netns', 'loopback'];
 const BACKENDS: readonly Backend[] = ['process', 'docker'];
 
 export function addTargetOptions(command: Command): Command {
-  return command
+  command
     .option('--etcd-version <version>', `etcd version or line (${describeSupportedVersions()})`, 'default')
     .option('--tls', 'mTLS for client and peer traffic (CA and certificates generated for the run)')
     .option(
@@ -45,7 +42,13 @@ export function addTargetOptions(command: Command): Command {
       '--preset <name>',
       "tuned flags: guide-tuned (the operations guide's manifest: quota 8 GiB, heartbeat 500, election 5000, ...)",
     )
-    .option('--network <mode>', 'auto | netns (own network namespace per member, root) | loopback', 'auto')
+    .option('--network <mode>', 'auto | netns (own network namespace per member, root) | loopback', 'auto');
+  return addBackendOptions(command);
+}
+
+/** `--backend` and the docker backend's image references. */
+export function addBackendOptions(command: Command): Command {
+  return command
     .option(
       '--backend <backend>',
       'process (local etcd processes) | docker (containers via testcontainers)',
@@ -89,6 +92,28 @@ export function targetFlags(options: TargetOptions): Record<string, string> {
 }
 
 export function targetFromOptions(options: TargetOptions): RunTarget {
+  const { backend, images } = backendFromOptions(options);
+  const version = resolveVersion(options.etcdVersion);
+  return {
+    version,
+    capabilities: capabilitiesOf(version),
+    flags: targetFlags(options),
+    tls: Boolean(options.tls),
+    network: options.network,
+    backend,
+    images,
+  };
+}
+
+export interface BackendOptions {
+  backend: string;
+  network: NetworkModeRequest;
+  etcdImage?: string;
+  toxiproxyImage?: string;
+}
+
+/** The backend and its image references, validated together with `--network` (a process-backend option). */
+export function backendFromOptions(options: BackendOptions): { backend: Backend; images: ImageOverrides } {
   if (!NETWORKS.includes(options.network)) {
     throw new InputError(
       `Expected \`--network\` to be one of ${NETWORKS.join(', ')}, got \`${options.network}\`.`,
@@ -108,13 +133,7 @@ export function targetFromOptions(options: TargetOptions): RunTarget {
   if (backend !== 'docker' && (options.etcdImage || options.toxiproxyImage)) {
     throw new InputError('`--etcd-image` and `--toxiproxy-image` need `--backend docker`.');
   }
-  const version = resolveVersion(options.etcdVersion);
   return {
-    version,
-    capabilities: capabilitiesOf(version),
-    flags: targetFlags(options),
-    tls: Boolean(options.tls),
-    network: options.network,
     backend,
     images: {
       ...(options.etcdImage ? { etcd: options.etcdImage } : {}),
@@ -135,4 +154,9 @@ export function specFromOptions(options: ClusterOptions): ClusterSpec {
   if (options.basePort !== undefined) spec.withBasePort(options.basePort);
   if (options.dataDirSize !== undefined) spec.withDataDirSizeLimit(options.dataDirSize);
   return spec;
+}
+
+/** What the report calls the network: the process backend's plane, or `docker`. */
+export async function networkOfTarget(target: RunTarget, session: Session): Promise<string> {
+  return target.backend === 'docker' ? 'docker' : (await session.network(target.network)).mode;
 }

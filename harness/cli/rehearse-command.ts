@@ -6,7 +6,6 @@ import downgradeRehearsal from '../../scenarios/downgrade-rehearsal.js';
 import upgradeRehearsal from '../../scenarios/upgrade-rehearsal.js';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
-import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import { InputError } from '../errors.js';
 import { renderReports } from '../report/render.js';
 import { buildRunResult, writeRunResult } from '../result/build-result.js';
@@ -19,20 +18,25 @@ import { VERSION_CHOICES } from '../upgrade/rehearsal-run.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import { describeSupportedVersions } from '../versions/catalog.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
-import { targetFlags } from './cluster-options.js';
+import {
+  addBackendOptions,
+  type BackendOptions,
+  backendFromOptions,
+  networkOfTarget,
+  targetFlags,
+} from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
 import { lineProgress } from './progress.js';
 
-interface RehearseOptions {
+interface RehearseOptions extends BackendOptions {
   from: string;
   to: string;
   downgrade?: boolean;
   flag?: string[];
   preset?: string;
   tls?: boolean;
-  network: NetworkModeRequest;
   seedKeys?: number;
   valueBytes?: number;
   writers?: number;
@@ -43,11 +47,9 @@ interface RehearseOptions {
 }
 
 const FAULTS = ['none', 'jitter', 'kill'];
-const NETWORKS: readonly NetworkModeRequest[] = ['auto', 'netns', 'loopback'];
 
 export function registerRehearse(program: Command, globals: () => GlobalOptions): void {
-  program
-    .command('rehearse-upgrade')
+  addBackendOptions(program.command('rehearse-upgrade'))
     .description(
       'rehearse an etcd upgrade (or --downgrade) the documented way, with your flags, under load: a verdict per claim and a report (exit 0 pass, 1 a claim failed, 2 error)',
     )
@@ -122,7 +124,7 @@ export function registerRehearse(program: Command, globals: () => GlobalOptions)
         target,
         requestedVersion: `${options.downgrade ? 'downgrade' : 'upgrade'} ${options.from} → ${options.to}`,
         presets: options.preset ? [options.preset] : [],
-        network: (await session.network(target.network)).mode,
+        network: await networkOfTarget(target, session),
       });
       const resultPath = await writeRunResult(reportDir, result);
       const reports = await renderReports(result, reportDir);
@@ -155,13 +157,10 @@ export function normalizeOptions(options: RehearseOptions): {
   const path = rehearsalPath(from, to, { downgrade: options.downgrade });
   if (!FAULTS.includes(options.fault))
     throw new InputError(`Expected \`--fault\` to be one of ${FAULTS.join(', ')}, got \`${options.fault}\`.`);
-  if (!NETWORKS.includes(options.network))
-    throw new InputError(
-      `Expected \`--network\` to be one of ${NETWORKS.join(', ')}, got \`${options.network}\`.`,
-    );
   if (path.direction === 'downgrade' && options.fault !== 'none')
     throw new InputError('`--fault` applies to upgrades only.');
   const flags = targetFlags({ ...options, etcdVersion: to.toString() });
+  const { backend, images } = backendFromOptions(options);
   const params: Record<string, unknown> = { from: from.toString(), to: to.toString() };
   if (options.seedKeys !== undefined) params.seedKeys = options.seedKeys;
   if (options.valueBytes !== undefined) params.valueBytes = options.valueBytes;
@@ -183,6 +182,8 @@ export function normalizeOptions(options: RehearseOptions): {
       flags,
       tls: Boolean(options.tls),
       network: options.network,
+      backend,
+      images,
     },
   };
 }

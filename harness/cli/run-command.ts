@@ -14,7 +14,12 @@ import type { RunResult } from '../result/run-result.js';
 import { combineOutcomes, runScenario, type ScenarioOutcome, type SuiteOptions } from '../scenario/runner.js';
 import type { Intensity, ScenarioDefinition } from '../scenario/types.js';
 import { Session } from '../session.js';
-import { addTargetOptions, type TargetOptions, targetFromOptions } from './cluster-options.js';
+import {
+  addTargetOptions,
+  networkOfTarget,
+  type TargetOptions,
+  targetFromOptions,
+} from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
 import { collect } from './options.js';
 import { printJsonLine } from './output.js';
@@ -95,7 +100,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         target,
         requestedVersion: options.etcdVersion,
         presets: options.preset ? [options.preset] : [],
-        network: target.backend === 'docker' ? 'docker' : (await session.network(target.network)).mode,
+        network: await networkOfTarget(target, session),
       });
       const resultPath = await writeRunResult(reportDir, result);
       const reports = await renderReports(result, reportDir);
