@@ -3,10 +3,13 @@
 // 127.0.0.1 only. Everything carries the run's labels, so cleanup finds what a killed run left, Ryuk or not.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type Dockerode from 'dockerode';
 import { resolveEtcd } from '../../binaries/resolve-etcd.js';
+import type { EtcdBinaries } from '../../binaries/types.js';
 import { dockerEngine } from '../../docker/engine.js';
 import { etcdImageFor, toxiproxyImageFor } from '../../docker/images.js';
 import { objectLabels } from '../../docker/labels.js';
+import { describeError, HarnessError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { EtcdVersion } from '../../versions/version.js';
 import { bootCluster, EtcdCluster, type StartContext } from '../etcd-cluster.js';
@@ -19,6 +22,7 @@ import { networkCutTools } from './network-cut.js';
 import { ToxiproxyContainer } from './toxiproxy-container.js';
 
 const log = logger('docker');
+const BIND_RETRIES = 2;
 
 export type StartedDockerCluster = EtcdCluster<DockerMemberPlan, DockerMember>;
 
@@ -50,6 +54,42 @@ export async function startDockerCluster(
   ]);
   signal?.throwIfAborted();
   const name = spec.name ?? session.nextClusterName();
+  const parts: StartParts = { docker, binaries, imageFor, toxiproxyImage: toxiproxyImage.ref, name };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startOnce(spec, context, parts);
+    } catch (error) {
+      // A host port we probed as free can be taken before docker binds it: pick new ones and retry.
+      const portRace = /port is already allocated|address already in use/i.test(describeError(error));
+      if (portRace && attempt < BIND_RETRIES) {
+        log('port race on start of %s, retrying: %s', name, describeError(error));
+        continue;
+      }
+      if (error instanceof HarnessError || signal?.aborted) throw error;
+      throw new HarnessError(`The Docker engine refused to start cluster ${name}: ${describeError(error)}`, {
+        hint: 'Check `docker info` and free disk space; `etcd-chaos cleanup` removes what earlier runs left.',
+        cause: error,
+      });
+    }
+  }
+}
+
+interface StartParts {
+  readonly docker: Dockerode;
+  readonly binaries: EtcdBinaries;
+  readonly imageFor: (version: EtcdVersion) => Promise<string>;
+  readonly toxiproxyImage: string;
+  readonly name: string;
+}
+
+async function startOnce(
+  spec: NormalizedClusterSpec,
+  context: StartContext,
+  parts: StartParts,
+): Promise<StartedDockerCluster> {
+  const { session } = context;
+  const { docker, binaries, imageFor, name } = parts;
+  const takenPorts = new Set<number>();
   const dir = join(session.workDir, name);
   await rm(dir, { recursive: true, force: true });
   const objectPrefix = `ec-${session.shortId}-${name}`;
@@ -64,7 +104,8 @@ export async function startDockerCluster(
   try {
     toxiproxy = await ToxiproxyContainer.start({
       docker,
-      image: toxiproxyImage.ref,
+      image: parts.toxiproxyImage,
+      takenPorts,
       name: `${objectPrefix}-toxiproxy`,
       network: network.name,
       labels: objectLabels(session.runId, name, 'toxiproxy'),
@@ -83,7 +124,8 @@ export async function startDockerCluster(
       dataDirSizeLimitBytes: spec.dataDirSizeLimitBytes,
       networkCutTools: await networkCutTools(),
       imageFor,
-      holderImage: toxiproxyImage.ref,
+      holderImage: parts.toxiproxyImage,
+      takenPorts,
     });
     const plans = await members.provision(
       Array.from({ length: spec.members }, (_, index) => `m${index + 1}`),

@@ -46,6 +46,8 @@ export interface DockerMembersInit {
   readonly networkCutTools: NetworkCutTools | { readonly unavailable: string };
   readonly imageFor: (version: EtcdVersion) => Promise<string>;
   readonly holderImage: string;
+  /** Host ports already handed out for this cluster. */
+  readonly takenPorts: Set<number>;
 }
 
 export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMember> {
@@ -104,7 +106,7 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
         if (dirs.mount) mounts.push(dirs.mount);
         // Peer and client-proxy traffic arrives from Toxiproxy's address; the harness's direct dials from the gateway.
         const certs = await tls?.issueMember(name, [toxiproxy.ip, network.gateway], [TOXIPROXY_ALIAS]);
-        const hostPorts = { client: await freePort(), metrics: await freePort() };
+        const hostPorts = { client: await this.takePort(), metrics: await this.takePort() };
         const scheme = this.scheme;
         plans.push({
           name,
@@ -131,6 +133,12 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
       await Promise.all(mounts.map((mount) => mount.unmount().catch(() => undefined)));
       throw error;
     }
+  }
+
+  private async takePort(): Promise<number> {
+    const port = await freePort('127.0.0.1', this.init.takenPorts);
+    this.init.takenPorts.add(port);
+    return port;
   }
 
   args(plan: DockerMemberPlan, args: MemberArgs, binaries: EtcdBinaries): string[] {

@@ -29,6 +29,8 @@ export interface ToxiproxyContainerInit {
   readonly labels: Record<string, string>;
   /** Called with the container id as soon as it exists (journal it before anything can fail). */
   readonly onCreated: (containerId: string) => Promise<void>;
+  /** Host ports already handed out for this cluster (a port is only free until docker binds it). */
+  readonly takenPorts: Set<number>;
 }
 
 export class ToxiproxyContainer extends ToxiproxyApi {
@@ -66,9 +68,14 @@ export class ToxiproxyContainer extends ToxiproxyApi {
   }
 
   static async start(init: ToxiproxyContainerInit): Promise<ToxiproxyContainer> {
-    const apiPort = await freePort();
+    const take = async () => {
+      const port = await freePort('127.0.0.1', init.takenPorts);
+      init.takenPorts.add(port);
+      return port;
+    };
+    const apiPort = await take();
     const published = new Map<number, number>();
-    for (let slot = 1; slot <= MEMBER_SLOTS; slot++) published.set(slot, await freePort());
+    for (let slot = 1; slot <= MEMBER_SLOTS; slot++) published.set(slot, await take());
     let containerId: string | undefined;
     const started = await new ChaosContainer(init.image)
       .withName(init.name)
