@@ -4,7 +4,7 @@
 // a usable image is present.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import * as tar from 'tar';
@@ -48,34 +48,54 @@ const unreachable = new Set<string>();
 export async function etcdImageFor(version: EtcdVersion, options: ImageOptions = {}): Promise<ImageChoice> {
   const override = options.override ?? process.env.ETCD_CHAOS_ETCD_IMAGE;
   if (override) return useOverride(override.replaceAll('{version}', String(version)), options);
-  return chooseImage(officialEtcdImage(version), localEtcdImage(version), options, async () => {
-    const binaries = await resolveEtcd(version, { onProgress: options.onProgress, signal: options.signal });
-    return buildEtcdImage(binaries, options.onProgress);
+  const binaries = () => resolveEtcd(version, { onProgress: options.onProgress, signal: options.signal });
+  return chooseImage(officialEtcdImage(version), options, {
+    ref: localEtcdImage(version),
+    binary: async () => (await binaries()).etcd,
+    build: async () => buildEtcdImage(await binaries(), options.onProgress),
   });
 }
 
 export async function toxiproxyImageFor(options: ImageOptions = {}): Promise<ImageChoice> {
   const override = options.override ?? process.env.ETCD_CHAOS_TOXIPROXY_IMAGE;
   if (override) return useOverride(override, options);
-  return chooseImage(officialToxiproxyImage, localToxiproxyImage, options, async () => {
-    const binary = await resolveToxiproxy({ onProgress: options.onProgress });
-    return buildToxiproxyImage(binary, options.onProgress);
+  const binary = () => resolveToxiproxy({ onProgress: options.onProgress });
+  return chooseImage(officialToxiproxyImage, options, {
+    ref: localToxiproxyImage,
+    binary: async () => (await binary()).path,
+    build: async () => buildToxiproxyImage(await binary(), options.onProgress),
   });
 }
 
-async function chooseImage(
-  official: string,
-  local: string,
-  options: ImageOptions,
-  build: () => Promise<string>,
-): Promise<ImageChoice> {
+/** The image etcd-chaos builds itself: its tag, the binary it is built from, and how to build it. */
+interface LocalImage {
+  readonly ref: string;
+  readonly binary: () => Promise<string>;
+  readonly build: () => Promise<string>;
+}
+
+async function chooseImage(official: string, options: ImageOptions, local: LocalImage): Promise<ImageChoice> {
   const docker = (await dockerEngine()).container.dockerode;
   if (await imageExists(docker, official)) return { ref: official, how: 'official-local' };
-  if (await imageExists(docker, local)) return { ref: local, how: 'local-build' };
+  if (await imageExists(docker, local.ref)) {
+    if (await builtFrom(docker, local.ref, await local.binary()))
+      return { ref: local.ref, how: 'local-build' };
+    // Our tag, built from binaries that have since been rebuilt (another cache, a new build): make it again.
+    options.onProgress?.({ kind: 'step', message: `${local.ref} was built from other binaries: rebuilding` });
+    return { ref: await local.build(), how: 'built' };
+  }
   const pulled = await tryPull(docker, official, options.onProgress);
   if (pulled) return { ref: official, how: 'pulled' };
-  options.onProgress?.({ kind: 'step', message: `no registry reachable for ${official}: building ${local}` });
-  return { ref: await build(), how: 'built' };
+  options.onProgress?.({
+    kind: 'step',
+    message: `no registry reachable for ${official}: building ${local.ref}`,
+  });
+  return { ref: await local.build(), how: 'built' };
+}
+
+async function builtFrom(docker: Dockerode, ref: string, binary: string): Promise<boolean> {
+  const info = await docker.getImage(ref).inspect();
+  return info.Config.Labels?.[BINARY_LABEL] === (await sha256(binary));
 }
 
 async function useOverride(ref: string, options: ImageOptions): Promise<ImageChoice> {
@@ -142,17 +162,6 @@ export async function buildToxiproxyImage(
     onProgress,
   });
   return localToxiproxyImage;
-}
-
-/** Whether the local etcd image was built from these binaries (a rebuilt cache entry makes it stale). */
-export async function localEtcdImageMatches(binaries: EtcdBinaries): Promise<boolean> {
-  const docker = (await dockerEngine()).container.dockerode;
-  try {
-    const info = await docker.getImage(localEtcdImage(binaries.version)).inspect();
-    return info.Config.Labels?.[BINARY_LABEL] === (await sha256(binaries.etcd));
-  } catch {
-    return false;
-  }
 }
 
 interface BuildRequest {
@@ -223,10 +232,18 @@ function followProgress(docker: Dockerode, stream: NodeJS.ReadableStream): Promi
   });
 }
 
+/** SHA-256 of a file, remembered per path and modification time (images are checked on every cluster start). */
+const hashes = new Map<string, { readonly mtimeMs: number; readonly hash: string }>();
+
 async function sha256(path: string): Promise<string> {
+  const { mtimeMs } = await stat(path);
+  const known = hashes.get(path);
+  if (known?.mtimeMs === mtimeMs) return known.hash;
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const digest = hash.digest('hex');
+  hashes.set(path, { mtimeMs, hash: digest });
+  return digest;
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
