@@ -65,7 +65,7 @@ export {
 } from './observe/leader-timeline.js';
 export { METRIC, type MetricsSnapshot, scrapeCluster, scrapeMetrics } from './observe/metrics.js';
 export { clusterStatus, listAlarms, memberStatus } from './observe/status.js';
-export type { ParamSpec, ParamSpecs, ParsedParams } from './params.js';
+export { ledgerWritersParam, type ParamSpec, type ParamSpecs, type ParsedParams } from './params.js';
 export { fingerprintChanges, fingerprintDir } from './procedures/fingerprint.js';
 export { hashKvAtCommonRevision, type MemberHashes } from './procedures/hashkv.js';
 export { compact, defrag, endpointStatus } from './procedures/maintenance.js';

@@ -129,3 +129,15 @@ export function describeParam(key: string, spec: ParamSpec): string {
   const fallback = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default);
   return `${key}=${spec.type}${unit}${values}, default ${fallback || '(none)'}: ${spec.description}`;
 }
+
+/** The `writers` parameter scenarios share: how many concurrent ledger writers run during the scenario. */
+export function ledgerWritersParam(defaultCount = 4): NumberSpec {
+  return {
+    type: 'number',
+    default: defaultCount,
+    unit: 'count',
+    min: 1,
+    max: 64,
+    description: 'concurrent ledger writers',
+  };
+}

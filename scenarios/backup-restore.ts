@@ -14,6 +14,7 @@ import {
   fingerprintChanges,
   fingerprintDir,
   InputError,
+  ledgerWritersParam,
   readLedgerKeys,
   restoreSnapshot,
   saveSnapshot,
@@ -31,14 +32,7 @@ export default defineScenario({
     'restore.refuses-existing-dir',
   ],
   params: {
-    writers: {
-      type: 'number',
-      default: 4,
-      unit: 'count',
-      min: 1,
-      max: 64,
-      description: 'concurrent ledger writers',
-    },
+    writers: ledgerWritersParam(),
     loadBeforeMs: {
       type: 'number',
       default: 4_000,

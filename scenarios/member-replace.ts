@@ -6,6 +6,7 @@ import {
   checkMemberReplaced,
   defineScenario,
   hashKvAtCommonRevision,
+  ledgerWritersParam,
   type MemberReplaceRecord,
   readLedgerKeys,
   supportsMembershipChanges,
@@ -17,14 +18,7 @@ export default defineScenario({
   title: 'Replace a failed member',
   claims: ['member.replace'],
   params: {
-    writers: {
-      type: 'number',
-      default: 4,
-      unit: 'count',
-      min: 1,
-      max: 64,
-      description: 'concurrent ledger writers',
-    },
+    writers: ledgerWritersParam(),
     loadBeforeMs: {
       type: 'number',
       default: 3_000,

@@ -11,6 +11,7 @@ import {
   defineScenario,
   endpointStatus,
   InputError,
+  ledgerWritersParam,
   readLedgerKeys,
   restoreSnapshot,
   saveSnapshot,
@@ -24,14 +25,7 @@ export default defineScenario({
   title: 'Restore with --bump-revision and --mark-compacted',
   claims: ['restore.bump-revision'],
   params: {
-    writers: {
-      type: 'number',
-      default: 4,
-      unit: 'count',
-      min: 1,
-      max: 64,
-      description: 'concurrent ledger writers',
-    },
+    writers: ledgerWritersParam(),
     loadBeforeMs: {
       type: 'number',
       default: 3_000,

@@ -1,4 +1,5 @@
 // The parts every rehearsal scenario shares: which two releases (from the run's target when none is named), a cluster
+
 // on the old release seeded with the Kubernetes-like keyspace under the ledger workload and sampled for versions, and
 // the closing readings (ledger, keyspace, hashKV, availability) with the report's tables and charts.
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import type { RollingRecord } from '../checks/upgrade.js';
 import { supportsBinarySwap } from '../cluster/binary-swap.js';
 import { ClusterSpec } from '../cluster/spec.js';
 import { UnsupportedError } from '../errors.js';
+import { ledgerWritersParam } from '../params.js';
 import { hashKvAtCommonRevision } from '../procedures/hashkv.js';
 import { saveSnapshot } from '../procedures/snapshot.js';
 import type { ScenarioContext } from '../scenario/types.js';
@@ -64,14 +66,7 @@ export function rehearsalParams(direction: 'upgrade' | 'downgrade') {
       max: 1_048_576,
       description: 'mean seeded value size',
     },
-    writers: {
-      type: 'number',
-      default: 4,
-      unit: 'count',
-      min: 1,
-      max: 64,
-      description: 'concurrent ledger writers',
-    },
+    writers: ledgerWritersParam(),
     maxOutageMs: {
       type: 'number',
       default: 5_000,

@@ -98,6 +98,9 @@ describe('bad input gets a clear error and exit code 2', () => {
     [['up', '--flag', '=5'], /Expected `--flag` to be `name=value`.*got `=5`/],
     [['up', '--flag', 'data-dir=/var/lib/etcd'], /`--data-dir` is managed by the harness/],
     [['up', '--nope'], /unknown option '--nope'/],
+    [['up', '--backend', 'podman'], /Expected `--backend` to be one of process, docker, got `podman`/],
+    [['up', '--backend', 'docker', '--network', 'netns'], /`--network netns` is a process-backend option/],
+    [['run', '--etcd-image', 'etcd:x'], /`--etcd-image` and `--toxiproxy-image` need `--backend docker`/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('%j', (args, message) => {
     if (message === null) return; // a bare flag means `true`: accepted (covered by unit tests)
