@@ -151,9 +151,40 @@ const TRANSIENT_REASONS: ReadonlySet<string> = new Set([
 /**
  * Classifies anything thrown by an etcd3 call. etcd3 1.1.2 rewrites gRPC errors into its own classes
  * (`castGrpcError`) and drops the numeric `code` on the way, but keeps grpc-js's message (`"14 UNAVAILABLE:
- * ..."`), so the code is read back from the message when the error has none.
+ * ..."`), so the code is read back from the message when the error has none. Pass the call's deadline (epoch ms)
+ * when it had one, so that a server-side deadline cancellation is reported as the deadline it is.
  */
-export function classifyEtcdError(error: unknown): EtcdOutcome {
+export function classifyEtcdError(error: unknown, call: { deadlineAt?: number } = {}): EtcdOutcome {
+  const outcome = classifyUnbounded(error);
+  return call.deadlineAt === undefined ? outcome : deadlineChecked(outcome, call.deadlineAt);
+}
+
+/**
+ * How far before the client's deadline a server's deadline RST_STREAM can arrive: grpc-js sends the remaining time
+ * in whole milliseconds when the call starts and the server counts from when it reads the headers, so the server's
+ * deadline is never earlier than the client's by more than rounding and timer slack.
+ */
+const DEADLINE_SLACK_MS = 25;
+
+/**
+ * A gRPC server whose deadline for a call passes cancels it with RST_STREAM(CANCEL); grpc-js reports that as
+ * "CANCELLED: Call cancelled" when it arrives before grpc-js's own deadline timer fires (seen under CPU
+ * contention). The gRPC protocol asks clients to double-check the deadline when a call fails CANCELLED
+ * (grpc/grpc doc/PROTOCOL-HTTP2.md; grpc-go does, grpc-js 1.x does not), so this does it here: a cancellation at or
+ * after the call's deadline is the deadline expiring.
+ */
+function deadlineChecked(outcome: EtcdOutcome, deadlineAt: number): EtcdOutcome {
+  if (outcome.kind !== 'ambiguous' || outcome.reason !== 'cancelled') return outcome;
+  const now = Date.now();
+  if (now < deadlineAt - DEADLINE_SLACK_MS) return outcome;
+  return {
+    kind: 'ambiguous',
+    reason: 'deadline-exceeded',
+    message: `${outcome.message} (cancelled by the server ${now - deadlineAt} ms from the call's deadline)`,
+  };
+}
+
+function classifyUnbounded(error: unknown): EtcdOutcome {
   if (error instanceof EtcdRequestError) return error.outcome;
   const message = messageOf(error);
   // etcd3 throws this before sending anything (the client was closed, e.g. by a member's teardown).

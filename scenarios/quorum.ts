@@ -129,12 +129,12 @@ export default defineScenario({
     // cancels the others in flight ("Call cancelled", seen under CPU contention) instead of letting them time out.
     const probeClientFor = () => cluster.member(remaining).client({ callTimeoutMs: params.probeTimeoutMs });
     const [linearizablePut, linearizableGet, serializableGet] = await Promise.all([
-      probe(async () => {
+      probe(params.probeTimeoutMs, async () => {
         await probeClientFor().put('/quorum/probe').value(`probe-${Date.now()}`);
         return undefined;
       }),
-      probe(() => probeClientFor().get(MARKER_KEY).string()),
-      probe(() => probeClientFor().get(MARKER_KEY).serializable(true).string()),
+      probe(params.probeTimeoutMs, () => probeClientFor().get(MARKER_KEY).string()),
+      probe(params.probeTimeoutMs, () => probeClientFor().get(MARKER_KEY).serializable(true).string()),
     ]);
 
     // A leader without quorum steps down only at its next quorum check (CheckQuorum: every election timeout), so
@@ -238,8 +238,15 @@ export default defineScenario({
   },
 });
 
-/** Runs one request and records how it ended, classified at the one boundary (`classifyEtcdError`). */
-async function probe(request: () => Promise<string | null | undefined>): Promise<ProbeOutcome> {
+/**
+ * Runs one request made by a client with a `callTimeoutMs` deadline and records how it ended, classified at the one
+ * boundary (`classifyEtcdError`).
+ */
+async function probe(
+  callTimeoutMs: number,
+  request: () => Promise<string | null | undefined>,
+): Promise<ProbeOutcome> {
+  const deadlineAt = Date.now() + callTimeoutMs;
   const started = performance.now();
   try {
     const value = await request();
@@ -249,7 +256,7 @@ async function probe(request: () => Promise<string | null | undefined>): Promise
       ...(value === undefined ? {} : { value }),
     };
   } catch (error) {
-    const outcome = classifyEtcdError(error);
+    const outcome = classifyEtcdError(error, { deadlineAt });
     return {
       ok: false,
       durationMs: Math.round(performance.now() - started),

@@ -202,7 +202,7 @@ export function checkTwoLoss(record: TwoLossRecord): CheckOutcome {
     if (probe.ok) problems.push(`${what} succeeded without quorum (in ${probe.durationMs} ms)`);
     else if (!probe.failure || !NO_QUORUM_REASONS.has(probe.failure.reason))
       problems.push(
-        `${what} failed, but not by timing out for lack of quorum: ${probe.failure?.kind ?? 'unknown'} ${probe.failure?.reason ?? ''} "${probe.failure?.message ?? ''}"`,
+        `${what} failed, but not by timing out for lack of quorum: ${probe.failure?.kind ?? 'unknown'} ${probe.failure?.reason ?? ''} "${probe.failure?.message ?? ''}" after ${probe.durationMs} ms of a ${record.callTimeoutMs} ms deadline`,
       );
   };
   mustFail('a linearizable put', record.linearizablePut);

@@ -261,11 +261,12 @@ export class LedgerWriter {
       abandoned: false,
     };
     this.pending.add(write);
+    const deadlineAt = Date.now() + this.options.callTimeoutMs;
     try {
       const response = await endpoint.client
         .put(write.key)
         .value(write.value)
-        .options({ deadline: Date.now() + this.options.callTimeoutMs })
+        .options({ deadline: deadlineAt })
         .exec();
       const ackAt = Date.now();
       if (write.abandoned) return true;
@@ -287,7 +288,7 @@ export class LedgerWriter {
     } catch (error) {
       const failedAt = Date.now();
       if (write.abandoned) return false;
-      const outcome = classifyEtcdError(error);
+      const outcome = classifyEtcdError(error, { deadlineAt });
       const entry = { ...recordOf(write), failedAt, reason: outcome.reason, message: outcome.message };
       if (outcome.kind === 'definite') this.failed.push(entry);
       else this.ambiguous.push(entry);

@@ -276,6 +276,40 @@ describe('EtcdRequestError', () => {
   });
 });
 
+describe("classifyEtcdError with the call's deadline", () => {
+  // What grpc-js reports when the server's RST_STREAM(CANCEL) for an expired deadline beats its own deadline timer
+  // (seen in CI: a put to a member without quorum, under CPU contention).
+  const serverCancel = () => etcd3Error(1, '1 CANCELLED: Call cancelled');
+
+  it('reads a cancellation at or after the deadline as the deadline expiring', () => {
+    const outcome = classifyEtcdError(serverCancel(), { deadlineAt: Date.now() - 3 });
+    expect(outcome).toMatchObject({ kind: 'ambiguous', reason: 'deadline-exceeded' });
+    expect(outcome.message).toMatch(/^1 CANCELLED: Call cancelled \(cancelled by the server \d+ ms from/);
+  });
+
+  it('keeps a cancellation well before the deadline a cancellation', () => {
+    expect(classifyEtcdError(serverCancel(), { deadlineAt: Date.now() + 5_000 })).toMatchObject({
+      kind: 'ambiguous',
+      reason: 'cancelled',
+      message: '1 CANCELLED: Call cancelled',
+    });
+    expect(classifyEtcdError(serverCancel())).toMatchObject({ reason: 'cancelled' });
+  });
+
+  it('leaves every other outcome alone, however late', () => {
+    const late = { deadlineAt: Date.now() - 1_000 };
+    expect(classifyEtcdError(etcd3Error(14, '14 UNAVAILABLE: etcdserver: no leader'), late)).toMatchObject({
+      reason: 'no-leader',
+    });
+    expect(
+      classifyEtcdError(
+        etcd3Error(8, '8 RESOURCE_EXHAUSTED: etcdserver: mvcc: database space exceeded'),
+        late,
+      ),
+    ).toMatchObject({ kind: 'definite', reason: 'no-space' });
+  });
+});
+
 describe('isNoSpaceError', () => {
   it('is true only for the quota error', () => {
     expect(
