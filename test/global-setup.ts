@@ -1,6 +1,8 @@
 // Provisions every supported etcd version and the Toxiproxy server once, before any test file runs, with progress
 // on stderr (a cold cache builds from Go modules: minutes), and shares the resolved paths with the test files.
 import { spawnSync } from 'node:child_process';
+import { rmdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { resolveEtcd } from '../harness/binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../harness/binaries/resolve-toxiproxy.js';
@@ -25,7 +27,7 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => void> {
   const started = Date.now();
   const say = (message: string) => process.stderr.write(`[test setup] ${message}\n`);
   // CLI tests run the compiled CLI: build it if sources changed (a no-op when `npm test` already did).
@@ -62,6 +64,23 @@ export default async function setup(project: TestProject): Promise<void> {
     reason: chromium.reason ?? null,
   });
   project.provide('docker', await prepareDocker(say));
+  return () => removeEmptyStateDir(project.config.env?.ETCD_CHAOS_STATE_DIR);
+}
+
+/**
+ * The tests' run journals live in their own state dir (vitest.config.ts) so that a killed test run is reaped by the
+ * next. When every run closed its journal the dir is empty: remove it, so a test run leaves nothing in /tmp.
+ * `rmdir` removes only empty directories, so a journal of a run that is still live (or a dockerd log) keeps it.
+ */
+function removeEmptyStateDir(dir: string | undefined): void {
+  if (!dir) return;
+  for (const path of [join(dir, 'runs'), dir]) {
+    try {
+      rmdirSync(path);
+    } catch {
+      return; // not empty (or already gone): leave it
+    }
+  }
 }
 
 /** Starts an engine if needed and makes the images the container tests run (built offline when not present). */
