@@ -20,6 +20,11 @@ export interface AlertEvaluation {
   readonly fires: boolean;
   /** Why the value could not be computed (no observations, metric absent). */
   readonly missing: string | undefined;
+  /**
+   * For a quantile: how many observations the worst member's value rests on. A p99 of fewer than 100 is its
+   * largest observation, so one slow commit on a busy host can trip it.
+   */
+  readonly observations?: number;
 }
 
 export interface AlertRule {
@@ -33,7 +38,7 @@ export interface AlertRule {
 }
 
 function histogramP99Ms(metric: string, window: MetricsWindow, threshold: number): AlertEvaluation {
-  let worst: { value: number; member: string } | undefined;
+  let worst: { value: number; member: string; observations: number } | undefined;
   for (const after of window.after) {
     const before = window.before.find((snapshot) => snapshot.member === after.member);
     const now = after.histogram(metric);
@@ -42,7 +47,7 @@ function histogramP99Ms(metric: string, window: MetricsWindow, threshold: number
     const delta = histogramDelta(now, then);
     if (delta.count === 0) continue;
     const value = histogramQuantile(0.99, delta) * 1000;
-    if (!worst || value > worst.value) worst = { value, member: after.member };
+    if (!worst || value > worst.value) worst = { value, member: after.member, observations: delta.count };
   }
   if (!worst)
     return {
@@ -51,7 +56,13 @@ function histogramP99Ms(metric: string, window: MetricsWindow, threshold: number
       fires: false,
       missing: `no ${metric} observations in the window`,
     };
-  return { value: worst.value, member: worst.member, fires: worst.value > threshold, missing: undefined };
+  return {
+    value: worst.value,
+    member: worst.member,
+    fires: worst.value > threshold,
+    missing: undefined,
+    observations: worst.observations,
+  };
 }
 
 export const GUIDE_ALERTS: readonly AlertRule[] = [
@@ -126,6 +137,15 @@ export interface AlertRecord {
   readonly note?: string;
 }
 
+/** "on m2, p99 of 95 observations": where a value came from and what it rests on. */
+function provenance(evaluation: AlertEvaluation): string {
+  const parts = [
+    ...(evaluation.member ? [`on ${evaluation.member}`] : []),
+    ...(evaluation.observations === undefined ? [] : [`p99 of ${evaluation.observations} observations`]),
+  ];
+  return parts.length === 0 ? '' : `, ${parts.join(', ')}`;
+}
+
 function format(value: number, unit: AlertRule['unit']): string {
   if (!Number.isFinite(value)) return 'n/a';
   if (unit === 'ms') return `${value.toFixed(1)} ms`;
@@ -152,7 +172,7 @@ export function checkAlert(record: AlertRecord): CheckOutcome {
     verdict,
     reason,
     expected: `fires under ${rule.fault}; quiet without it (threshold ${rule.unit === 'percent' ? `${rule.threshold} %` : rule.unit === 'ms' ? `${rule.threshold} ms` : `${rule.threshold} changes/min`})`,
-    observed: `without the fault ${format(quiet.value, rule.unit)}${quiet.fires ? ' (FIRES)' : ' (quiet)'}; under it ${format(underFault.value, rule.unit)}${underFault.fires ? ` (fires${underFault.member ? ` on ${underFault.member}` : ''})` : ' (quiet)'}`,
+    observed: `without the fault ${format(quiet.value, rule.unit)} (${quiet.fires ? 'FIRES' : 'quiet'}${provenance(quiet)}); under it ${format(underFault.value, rule.unit)} (${underFault.fires ? 'fires' : 'quiet'}${provenance(underFault)})`,
     measurements: [
       measure(
         `${rule.id} without the fault`,

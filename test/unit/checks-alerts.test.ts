@@ -86,6 +86,10 @@ describe("the guide's alerts, evaluated like Prometheus", () => {
     });
     expect(outcome.verdict).toBe('fail');
     expect(outcome.reason).toMatch(/fired without the fault/);
+    // 100 commits in the window (200 after, 100 before): what the p99 rests on is part of what is observed.
+    expect(outcome.observed).toMatch(
+      /^without the fault \d+\.\d ms \(FIRES, on m1, p99 of 100 observations\)/,
+    );
   });
 
   it('counts leader changes within the minute: 3 fire, 2 do not', () => {
