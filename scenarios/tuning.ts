@@ -142,6 +142,7 @@ export default defineScenario({
         windowMs: windowEnd - train.startedAt,
         leaderChangesByMetric: leaderChangesFromMetrics(metricsBefore, metricsAfter),
         failoverMs: failover.durationMs,
+        failoverElectionRounds: failover.electionRounds,
         putP99Ms: latencies.length
           ? latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)]
           : undefined,
@@ -160,6 +161,7 @@ export default defineScenario({
         'per minute',
         'by etcd metric',
         'failover s',
+        'election rounds',
         'put p99 ms',
         'acked puts/s',
       ],
@@ -171,6 +173,7 @@ export default defineScenario({
         round(leaderChangesPerMinuteOf(row), 1),
         row.leaderChangesByMetric ?? null,
         row.failoverMs === undefined ? null : round(row.failoverMs / 1000, 2),
+        row.failoverElectionRounds ?? null,
         row.putP99Ms === undefined ? null : Math.round(row.putP99Ms),
         round(row.ackedPerSecond, 1),
       ]),

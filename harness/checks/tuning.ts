@@ -12,6 +12,8 @@ export interface TuningRow {
   readonly leaderChangesByMetric: number | undefined;
   /** Time from pausing the leader to a new agreed leader; undefined when none was elected in time. */
   readonly failoverMs: number | undefined;
+  /** Raft elections that failover took (the term step; 2 after a split vote); undefined when unknown. */
+  readonly failoverElectionRounds?: number | undefined;
   readonly putP99Ms: number | undefined;
   readonly ackedPerSecond: number;
 }
@@ -67,9 +69,13 @@ export function checkFailoverCost(defaults: TuningRow, tuned: TuningRow): CheckO
     check: `failover after leader loss: ${describe(tuned)} vs ${describe(defaults)}`,
   };
   const expected = `time to a new leader grows with the election timeout (${defaults.electionTimeoutMs} → ${tuned.electionTimeoutMs} ms)`;
-  const format = (ms: number | undefined) =>
-    ms === undefined ? 'no new leader' : `${(ms / 1000).toFixed(2)} s`;
-  const observed = `${format(defaults.failoverMs)} with the defaults vs ${format(tuned.failoverMs)} tuned`;
+  const format = (row: TuningRow) => {
+    if (row.failoverMs === undefined) return 'no new leader';
+    const rounds = row.failoverElectionRounds;
+    const split = rounds !== undefined && rounds > 1 ? ` (${rounds} election rounds: split vote)` : '';
+    return `${(row.failoverMs / 1000).toFixed(2)} s${split}`;
+  };
+  const observed = `${format(defaults)} with the defaults vs ${format(tuned)} tuned`;
   const measurements = [
     measure(`failover, ${defaults.label}`, defaults.failoverMs ?? Number.NaN, 'ms'),
     measure(`failover, ${tuned.label}`, tuned.failoverMs ?? Number.NaN, 'ms'),

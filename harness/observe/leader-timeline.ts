@@ -276,6 +276,13 @@ export interface Failover {
   readonly newLeader?: string;
   /** From `at` to the first sample showing `newLeader`; undefined when the leader never changed. */
   readonly durationMs?: number;
+  /**
+   * Raft elections it took: the new leader's term minus the previous leader's (both known only). Each round lasts
+   * one randomized election timeout, [1×, 2×) the configured one, so "a new leader within 2× the election timeout"
+   * holds per round; a split vote (both candidates at the same term, neither with a majority) costs one more round.
+   * Pre-vote rounds that fail do not raise the term and are not counted.
+   */
+  readonly electionRounds?: number;
 }
 
 /**
@@ -284,19 +291,24 @@ export interface Failover {
  * before `at`, the first named leader after it counts (time to a first leader, e.g. after a restore).
  */
 export function failoverAfter(result: Pick<LeaderTimelineResult, 'samples'>, at: number): Failover {
-  let previousLeader: string | undefined;
+  let previous: ClusterLeaderView | undefined;
   for (const sample of result.samples) {
     if (sample.at > at) break;
-    if (sample.leader !== undefined) previousLeader = sample.leader;
+    if (sample.leader !== undefined) previous = sample;
   }
+  const previousLeader = previous?.leader;
   const next = result.samples.find(
     (sample) => sample.at > at && sample.leader !== undefined && sample.leader !== previousLeader,
   );
   if (!next) return previousLeader === undefined ? {} : { previousLeader };
+  const previousTerm = previous?.term;
   return {
     ...(previousLeader === undefined ? {} : { previousLeader }),
     newLeader: next.leader,
     durationMs: next.at - at,
+    ...(previousTerm === undefined || next.term === undefined
+      ? {}
+      : { electionRounds: next.term - previousTerm }),
   };
 }
 

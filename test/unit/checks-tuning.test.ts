@@ -55,6 +55,14 @@ describe('tuning.failover-cost', () => {
     expect(checkFailoverCost(defaults, { ...guide, failoverMs: 1_000 }).verdict).toBe('fail');
   });
 
+  it('names a split vote in the observed failover', () => {
+    const outcome = checkFailoverCost({ ...defaults, failoverMs: 2_600, failoverElectionRounds: 2 }, guide);
+    expect(outcome.observed).toMatch(
+      /^2\.60 s \(2 election rounds: split vote\) with the defaults vs 7\.90 s tuned$/,
+    );
+    expect(outcome.verdict).toBe('pass');
+  });
+
   it('is inconclusive without a measured failover', () => {
     expect(checkFailoverCost(defaults, { ...guide, failoverMs: undefined }).verdict).toBe('inconclusive');
   });

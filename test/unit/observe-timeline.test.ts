@@ -14,12 +14,12 @@ import {
 } from '../../harness/observe/leader-timeline.js';
 import { parseMetrics } from '../../harness/observe/metrics.js';
 
-/** Samples from `[at, leader]` pairs (`-` for no agreed leader). */
-function samples(pairs: readonly [number, string][]): ClusterLeaderView[] {
-  return pairs.map(([at, leader]) => ({
+/** Samples from `[at, leader, term?]` tuples (`-` for no agreed leader). */
+function samples(pairs: readonly (readonly [number, string, number?])[]): ClusterLeaderView[] {
+  return pairs.map(([at, leader, term]) => ({
     at,
     leader: leader === '-' ? undefined : leader,
-    term: undefined,
+    term,
     perMember: {},
   }));
 }
@@ -107,6 +107,27 @@ describe('failoverAfter', () => {
     const steady = { samples: samples([0, 50, 100, 150].map((at) => [at, 'm2'] as [number, string])) };
     expect(failoverAfter(steady, 60)).toEqual({ previousLeader: 'm2' });
     expect(failoverAfter(timeline, 1_300)).toEqual({ previousLeader: 'm3' });
+  });
+
+  it('counts the election rounds from the terms: one, or two after a split vote', () => {
+    const oneRound = samples([
+      [0, 'm1', 4],
+      [1_100, 'm2', 5],
+    ]);
+    expect(failoverAfter({ samples: oneRound }, 10)).toEqual({
+      previousLeader: 'm1',
+      newLeader: 'm2',
+      durationMs: 1_090,
+      electionRounds: 1,
+    });
+    const splitVote = samples([
+      [0, 'm1', 4],
+      [300, '-', 5],
+      [2_600, 'm3', 6],
+    ]);
+    expect(failoverAfter({ samples: splitVote }, 10)).toMatchObject({ newLeader: 'm3', electionRounds: 2 });
+    // Without a term on either side the rounds are unknown, not guessed.
+    expect(failoverAfter(timeline, 120)).not.toHaveProperty('electionRounds');
   });
 
   it('counts the first leader as the new one when none was known before `at`', () => {
