@@ -29,16 +29,19 @@ export default defineScenario({
   title: 'Heartbeat and election timeout tuning under jitter and fsync spikes',
   claims: ['tuning.churn', 'tuning.failover-cost'],
   params: {
+    // A stall must outlast the longest randomized election timeout at the defaults (2× 1 s) plus the time strace
+    // takes to attach, or whether it causes an election is a coin flip (2 s stalls: once 0 elections in 3 stalls in
+    // CI); 3 s stalls caused one election each at 100/1000 ms and none at 500/5000 ms in every run here.
     spikeMs: {
       type: 'number',
-      default: 2_000,
+      default: 3_000,
       unit: 'ms',
       min: 10,
       description: 'length of each fsync stall on the leader',
     },
     spikeIntervalMs: {
       type: 'number',
-      default: 4_000,
+      default: 5_000,
       unit: 'ms',
       min: 100,
       description: 'from one stall to the next',

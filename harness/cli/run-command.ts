@@ -54,7 +54,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--scenario-dir <dir>', 'also load scenarios from this directory (repeatable)', collect)
     .option(
       '--param <scenario.name=value>',
-      'override a scenario parameter, e.g. tuning.windowMs=30000 (repeatable)',
+      'override a scenario parameter, e.g. tuning.spikeMs=3000 (repeatable)',
       collect,
     )
     .option('--strict', 'count inconclusive findings as failures (exit 1)')
