@@ -40,15 +40,19 @@ export function escapeXml(text: string): string {
   );
 }
 
-/** "Nice" ticks covering [min, max] (1, 2, 5 × 10^k steps). */
-export function niceTicks(min: number, max: number, count = 5): number[] {
+/**
+ * "Nice" ticks (1, 2, 5 × 10^k steps) inside [min, max], for labelling an axis whose ends are fixed (time); with
+ * `cover`, the last tick is the first one at or above `max`, for a value axis that must hold every value.
+ */
+export function niceTicks(min: number, max: number, count = 5, cover = false): number[] {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
   if (max === min) max = min + 1;
   const raw = (max - min) / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((factor) => factor * magnitude).find((candidate) => candidate >= raw) ?? raw;
+  const last = cover ? Math.ceil(max / step - 1e-9) * step : max;
   const ticks: number[] = [];
-  for (let tick = Math.ceil(min / step) * step; tick <= max + step * 1e-9; tick += step)
+  for (let tick = Math.ceil(min / step) * step; tick <= last + step * 1e-9; tick += step)
     ticks.push(Number(tick.toPrecision(12)));
   return ticks;
 }
@@ -86,7 +90,7 @@ export function timeChart(spec: TimeChartSpec): string {
     ...points.map((point) => point.value as number),
     ...(spec.thresholds ?? []).map((threshold) => threshold.value),
   ];
-  const yTicks = niceTicks(0, Math.max(...values, 0) * 1.05 || 1);
+  const yTicks = niceTicks(0, Math.max(...values, 0) * 1.05 || 1, 5, true);
   const yMax = yTicks[yTicks.length - 1] ?? 1;
   const x = (at: number) => MARGIN.left + ((at - start) / (end - start)) * plotWidth;
   const y = (value: number) => MARGIN.top + plotHeight - (value / yMax) * plotHeight;

@@ -9,7 +9,7 @@ import type { ToolRun } from '../procedures/tool-run.js';
 import type { Session } from '../session.js';
 import { ledgerToJson } from '../workload/ledger.js';
 import { LedgerWriter, type LedgerWriterOptions } from '../workload/ledger-writer.js';
-import { bucketize } from '../workload/windows.js';
+import { bucketize, bucketPoints } from '../workload/windows.js';
 import { EvidenceRecorder } from './evidence.js';
 import type { Intensity, LeaderEvent, ResultTable, RunTarget, ScenarioContext, Series } from './types.js';
 
@@ -213,22 +213,21 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
       ...ledger.failed.map((write) => ({ at: write.failedAt, latencyMs: 0, ok: false })),
       ...ledger.ambiguous.map((write) => ({ at: write.failedAt, latencyMs: 0, ok: false })),
     ];
-    const buckets = bucketize(samples, ledger.startedAt, ledger.endedAt, 250);
+    const bucketMs = 250;
+    const buckets = bucketize(samples, ledger.startedAt, ledger.endedAt, bucketMs);
     this.series({
       name: `put latency p99 (${cluster}, ledger writer)`,
       unit: 'ms',
       cluster,
-      // Empty buckets (an outage) are left out: the chart shows the gap.
-      points: buckets
-        .filter((bucket) => Number.isFinite(bucket.p99Ms))
-        .map((bucket) => ({ at: bucket.at, value: bucket.p99Ms })),
+      // An outage (a second or more without an acknowledged put) breaks the line: the chart shows the gap.
+      points: bucketPoints(buckets, (bucket) => bucket.p99Ms, bucketMs),
     });
     if (buckets.some((bucket) => bucket.errors > 0)) {
       this.series({
-        name: `failed or ambiguous puts per 250 ms (${cluster})`,
+        name: `failed or ambiguous puts per ${bucketMs} ms (${cluster})`,
         unit: 'count',
         cluster,
-        points: buckets.map((bucket) => ({ at: bucket.at, value: bucket.errors })),
+        points: bucketPoints(buckets, (bucket) => bucket.errors, bucketMs),
       });
     }
   }

@@ -35,7 +35,8 @@ export interface RunTarget {
 export interface SeriesPoint {
   /** Epoch ms. */
   readonly at: number;
-  readonly value: number;
+  /** null: no data here (an outage); charts break the line instead of drawing across. */
+  readonly value: number | null;
 }
 
 /** A time series for charts (put latency, db size, ...). */

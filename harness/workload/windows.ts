@@ -124,3 +124,37 @@ export function bucketize(
     };
   });
 }
+
+/** A value at an instant (epoch ms); null where there is no data. */
+export interface TimedValue {
+  readonly at: number;
+  readonly value: number | null;
+}
+
+/**
+ * Chart points of one statistic over buckets, each at its bucket's middle. A run of at least `gapBuckets` buckets
+ * without a value (no successful write: an outage) becomes a null point, so a chart breaks the line there instead
+ * of drawing a ramp across it; shorter runs (a slow writer between two acks) are bridged.
+ */
+export function bucketPoints(
+  buckets: readonly TimeBucket[],
+  valueOf: (bucket: TimeBucket) => number,
+  bucketMs: number,
+  gapBuckets = 4,
+): TimedValue[] {
+  const points: TimedValue[] = [];
+  let emptyRun: TimeBucket[] = [];
+  for (const bucket of buckets) {
+    const value = valueOf(bucket);
+    if (!Number.isFinite(value)) {
+      emptyRun.push(bucket);
+      continue;
+    }
+    if (points.length > 0 && emptyRun.length >= gapBuckets) {
+      points.push({ at: emptyRun[0]!.at + bucketMs / 2, value: null });
+    }
+    emptyRun = [];
+    points.push({ at: bucket.at + bucketMs / 2, value });
+  }
+  return points;
+}

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bucketize,
+  bucketPoints,
   latencyStats,
   percentileOfSorted,
   perSecond,
@@ -83,6 +84,42 @@ describe('bucketize', () => {
       [1_000, 2, 1, 2, 4],
       [1_100, 0, 0, Number.NaN, Number.NaN],
       [1_200, 1, 0, 9, 9],
+    ]);
+  });
+});
+
+describe('bucketPoints', () => {
+  /** Buckets of 100 ms from t=0 whose p99 is the given value (NaN: no acknowledged write). */
+  const buckets = (values: number[]) =>
+    values.map((p99Ms, index) => ({
+      at: index * 100,
+      count: 1,
+      errors: 0,
+      p50Ms: p99Ms,
+      p99Ms,
+      maxMs: p99Ms,
+    }));
+
+  it('places each point at its bucket middle and breaks the line at an outage of 4+ buckets', () => {
+    const points = bucketPoints(buckets([5, 6, NaN, NaN, NaN, NaN, 900, 7]), (bucket) => bucket.p99Ms, 100);
+    expect(points).toEqual([
+      { at: 50, value: 5 },
+      { at: 150, value: 6 },
+      { at: 250, value: null },
+      { at: 650, value: 900 },
+      { at: 750, value: 7 },
+    ]);
+  });
+
+  it('bridges short runs without a value, and does not start or end on a gap', () => {
+    const points = bucketPoints(
+      buckets([NaN, NaN, NaN, NaN, 5, NaN, NaN, 6, NaN, NaN, NaN, NaN]),
+      (b) => b.p99Ms,
+      100,
+    );
+    expect(points).toEqual([
+      { at: 450, value: 5 },
+      { at: 750, value: 6 },
     ]);
   });
 });
