@@ -156,8 +156,14 @@ export function timeChart(spec: TimeChartSpec): string {
     }
   });
   for (const marker of spec.markers ?? []) {
+    const at = x(marker.at);
+    // A label near the right edge goes to the left of its line, so it is not cut off.
+    const label =
+      at > MARGIN.left + plotWidth - 60
+        ? `x="${(at - 3).toFixed(1)}" text-anchor="end"`
+        : `x="${(at + 3).toFixed(1)}"`;
     parts.push(
-      `<line class="marker" x1="${x(marker.at).toFixed(1)}" x2="${x(marker.at).toFixed(1)}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}"><title>${escapeXml(marker.label)}</title></line><text class="marker-label" x="${(x(marker.at) + 3).toFixed(1)}" y="${MARGIN.top + 10}">${escapeXml(marker.label)}</text>`,
+      `<line class="marker" x1="${at.toFixed(1)}" x2="${at.toFixed(1)}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}"><title>${escapeXml(marker.label)}</title></line><text class="marker-label" ${label} y="${MARGIN.top + 10}">${escapeXml(marker.label)}</text>`,
     );
   }
   const legend = spec.lines
