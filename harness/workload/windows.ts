@@ -138,14 +138,14 @@ export interface TimedValue {
  */
 export function bucketPoints(
   buckets: readonly TimeBucket[],
-  valueOf: (bucket: TimeBucket) => number,
+  statistic: (bucket: TimeBucket) => number,
   bucketMs: number,
   gapBuckets = 4,
 ): TimedValue[] {
   const points: TimedValue[] = [];
   let emptyRun: TimeBucket[] = [];
   for (const bucket of buckets) {
-    const value = valueOf(bucket);
+    const value = statistic(bucket);
     if (!Number.isFinite(value)) {
       emptyRun.push(bucket);
       continue;
