@@ -128,10 +128,7 @@ export default defineScenario({
       await cluster.waitHealthy({ timeoutMs: 60_000 });
       const leader = (await timeline.waitFor((view) => view.leader !== undefined, 30_000))?.leader;
       const pause = await faults.inject('pause', {}, { target: leader ?? 'leader', requireHealthy: false });
-      await timeline.waitFor(
-        (view) => view.leader !== undefined && view.leader !== pause.window.targets[0],
-        config.electionTimeoutMs * 4 + 5_000,
-      );
+      await timeline.waitForNewLeader(pause.window.targets[0]!, config.electionTimeoutMs * 4 + 5_000);
       await pause.heal();
       const result = await timeline.stop();
       const windowChanges = leaderTransitions(result.samples).filter(

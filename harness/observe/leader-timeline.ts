@@ -135,6 +135,23 @@ export class LeaderTimeline implements AsyncDisposable {
     });
   }
 
+  /**
+   * The first view naming a leader other than `previous` at a term above the one `previous` led in. etcd reports
+   * the term of the last applied entry, so members name a new leader a moment before its first entry applies and
+   * the term moves; waiting for both keeps `failoverAfter`'s election rounds known. Undefined after `timeoutMs`.
+   */
+  waitForNewLeader(previous: string, timeoutMs: number): Promise<ClusterLeaderView | undefined> {
+    const previousTerm = highestTerm(this.samples.filter((sample) => sample.leader === previous)) ?? 0;
+    return this.waitFor(
+      (view) =>
+        view.leader !== undefined &&
+        view.leader !== previous &&
+        view.term !== undefined &&
+        view.term > previousTerm,
+      timeoutMs,
+    );
+  }
+
   /** Stops sampling (idempotent) and returns what was recorded. */
   stop(): Promise<LeaderTimelineResult> {
     this.stopping ??= (async () => {
@@ -221,7 +238,7 @@ export function agreeOnLeader(
   return { leader: undefined, term: highestTerm(Object.values(perMember).filter((view) => view.reachable)) };
 }
 
-function highestTerm(views: readonly MemberLeaderView[]): number | undefined {
+function highestTerm(views: readonly { readonly term?: number | undefined }[]): number | undefined {
   const terms = views.map((view) => view.term).filter((term): term is number => term !== undefined);
   return terms.length === 0 ? undefined : Math.max(...terms);
 }
@@ -280,7 +297,8 @@ export interface Failover {
    * Raft elections it took: the new leader's term minus the previous leader's (both known only). Each round lasts
    * one randomized election timeout, [1×, 2×) the configured one, so "a new leader within 2× the election timeout"
    * holds per round; a split vote (both candidates at the same term, neither with a majority) costs one more round.
-   * Pre-vote rounds that fail do not raise the term and are not counted.
+   * Pre-vote rounds that fail do not raise the term and are not counted. Undefined while the samples do not show
+   * the new leader's term yet (see `LeaderTimeline.waitForNewLeader`).
    */
   readonly electionRounds?: number;
 }
@@ -291,24 +309,33 @@ export interface Failover {
  * before `at`, the first named leader after it counts (time to a first leader, e.g. after a restore).
  */
 export function failoverAfter(result: Pick<LeaderTimelineResult, 'samples'>, at: number): Failover {
-  let previous: ClusterLeaderView | undefined;
-  for (const sample of result.samples) {
-    if (sample.at > at) break;
-    if (sample.leader !== undefined) previous = sample;
-  }
-  const previousLeader = previous?.leader;
-  const next = result.samples.find(
+  const before = result.samples.filter((sample) => sample.at <= at);
+  const previousLeader = before.findLast((sample) => sample.leader !== undefined)?.leader;
+  const nextIndex = result.samples.findIndex(
     (sample) => sample.at > at && sample.leader !== undefined && sample.leader !== previousLeader,
   );
+  const next = result.samples[nextIndex];
   if (!next) return previousLeader === undefined ? {} : { previousLeader };
-  const previousTerm = previous?.term;
+  // The reported term lags an election (it is the last applied entry's): take each leader's highest term.
+  const previousTerm = highestTerm(before.filter((sample) => sample.leader === previousLeader));
+  const laterSpan = result.samples.slice(nextIndex);
+  const spanEnd = laterSpan.findIndex(
+    (sample) => sample.leader !== undefined && sample.leader !== next.leader,
+  );
+  const newTerm = highestTerm(
+    (spanEnd === -1 ? laterSpan : laterSpan.slice(0, spanEnd)).filter(
+      (sample) => sample.leader === next.leader,
+    ),
+  );
+  const rounds =
+    previousTerm !== undefined && newTerm !== undefined && newTerm > previousTerm
+      ? newTerm - previousTerm
+      : undefined;
   return {
     ...(previousLeader === undefined ? {} : { previousLeader }),
     newLeader: next.leader,
     durationMs: next.at - at,
-    ...(previousTerm === undefined || next.term === undefined
-      ? {}
-      : { electionRounds: next.term - previousTerm }),
+    ...(rounds === undefined ? {} : { electionRounds: rounds }),
   };
 }
 

@@ -85,7 +85,7 @@ describe.skipIf(skip !== undefined)(`docker backend${skip ? ` (skipped: ${skip})
       await timeline.waitFor((view) => view.leader !== undefined, 5_000);
       const fault = await faults.inject('isolate', { scope: 'peer' }, { target: 'leader' });
       const isolated = fault.window.targets[0];
-      await timeline.waitFor((view) => view.leader !== undefined && view.leader !== isolated, 5_000);
+      await timeline.waitForNewLeader(isolated!, 5_000);
       // The isolated member serves clients but cannot commit: a put through it fails.
       await expect(
         cluster.member(isolated!).client({ callTimeoutMs: 1_500 }).put('/isolated').value('x'),

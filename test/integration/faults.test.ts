@@ -71,7 +71,7 @@ describe('leader loss', () => {
     await timeline.waitFor((view) => view.leader !== undefined, 5_000);
     const injected = await faults.inject(fault, params, { target: 'leader' });
     const [previousLeader] = injected.window.targets;
-    await timeline.waitFor((view) => view.leader !== undefined && view.leader !== previousLeader, 5_000);
+    await timeline.waitForNewLeader(previousLeader!, 5_000);
     await injected.heal();
     const failover = failoverAfter(await timeline.stop(), injected.window.startedAt);
     expect(failover.previousLeader).toBe(previousLeader);

@@ -179,10 +179,7 @@ describe('leader timeline', () => {
     await leader.pause();
     let newLeader: string | undefined;
     try {
-      const elected = await timeline.waitFor(
-        (view) => view.leader !== undefined && view.leader !== leader.name,
-        10_000,
-      );
+      const elected = await timeline.waitForNewLeader(leader.name, 10_000);
       newLeader = elected?.leader;
       // A paused member is reported unreachable, and reading it does not throw.
       expect(elected?.perMember[leader.name]).toEqual({ reachable: false });

@@ -126,6 +126,16 @@ describe('failoverAfter', () => {
       [2_600, 'm3', 6],
     ]);
     expect(failoverAfter({ samples: splitVote }, 10)).toMatchObject({ newLeader: 'm3', electionRounds: 2 });
+    // etcd reports the last applied entry's term: the new leader shows first with the old term, then its own.
+    const lagging = samples([
+      [0, 'm1', 4],
+      [1_100, 'm2', 4],
+      [1_150, 'm2', 5],
+      [1_200, 'm3', 6],
+    ]);
+    expect(failoverAfter({ samples: lagging }, 10)).toMatchObject({ durationMs: 1_090, electionRounds: 1 });
+    // Until the term rises the rounds are unknown, not zero.
+    expect(failoverAfter({ samples: lagging.slice(0, 2) }, 10)).not.toHaveProperty('electionRounds');
     // Without a term on either side the rounds are unknown, not guessed.
     expect(failoverAfter(timeline, 120)).not.toHaveProperty('electionRounds');
   });
