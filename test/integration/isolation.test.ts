@@ -38,7 +38,9 @@ describe.runIf(isRoot)('isolation on the netns plane', () => {
     );
     const failoverMs = Date.now() - startedAt;
     expect(newLeaderElected).toBe(true);
-    expect(failoverMs).toBeLessThan(2 * 1000 + 1000); // 2x the default election timeout, plus sampling slack
+    // Two election rounds of at most 2x the default election timeout (a split vote happens in ~1 of 15 failovers
+    // here), plus polling slack; faults.test.ts asserts the per-round bound with the term.
+    expect(failoverMs).toBeLessThan(2 * 2 * 1000 + 1000);
 
     // Clients still reach the isolated member (scope: peer), but it cannot confirm anything with a quorum.
     await expect(linearizableRead(oldLeader, '/before')).rejects.toThrow();
