@@ -159,7 +159,10 @@ export function checkAlert(record: AlertRecord): CheckOutcome {
   if (underFault.missing) problems.push(`under the fault: ${underFault.missing}`);
   else if (!underFault.fires)
     problems.push(`did not fire under ${rule.fault} (${format(underFault.value, rule.unit)})`);
-  if (quiet.fires) problems.push(`fired without the fault (${format(quiet.value, rule.unit)})`);
+  if (quiet.fires)
+    problems.push(
+      `fired without the fault (${format(quiet.value, rule.unit)}): with no fault injected, this host itself exceeds the guide's threshold, as a production alert would report`,
+    );
   const verdict =
     problems.length === 0 ? 'pass' : quiet.missing && underFault.missing ? 'inconclusive' : 'fail';
   const reason =

@@ -109,9 +109,9 @@ describe.skipIf(skip !== undefined)(`docker backend${skip ? ` (skipped: ${skip})
       try {
         const fault = await faults.inject('disk-latency', { delayMs: 50 }, { target: 'follower' });
         const [target] = fault.window.targets;
-        const during = await fsyncP50DuringMs(cluster, 4_000);
+        const during = await fsyncP50DuringMs(cluster, 4_000, 500);
         await fault.heal();
-        const after = await fsyncP50DuringMs(cluster, 2_000);
+        const after = await fsyncP50DuringMs(cluster, 2_000, 500);
         expect(during.get(target!)).toBeGreaterThanOrEqual(50);
         expect(during.get(target!)).toBeLessThanOrEqual(65);
         for (const [member, p50] of during) if (member !== target) expect(p50, member).toBeLessThan(10);

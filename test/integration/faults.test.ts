@@ -20,9 +20,9 @@ describe('disk latency (fsync delay through ptrace)', () => {
         const baseline = await fsyncP50DuringMs(cluster, 2_000);
         const fault = await faults.inject('disk-latency', { delayMs: 50 }, { target: 'follower' });
         const [target] = fault.window.targets;
-        const during = await fsyncP50DuringMs(cluster, 4_000);
+        const during = await fsyncP50DuringMs(cluster, 4_000, 500);
         await fault.heal();
-        const after = await fsyncP50DuringMs(cluster, 2_000);
+        const after = await fsyncP50DuringMs(cluster, 2_000, 500);
 
         expect(during.get(target!)).toBeGreaterThanOrEqual(50);
         expect(during.get(target!)).toBeLessThanOrEqual(65);
