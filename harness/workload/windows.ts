@@ -143,17 +143,17 @@ export function bucketPoints(
   gapBuckets = 4,
 ): TimedValue[] {
   const points: TimedValue[] = [];
-  let emptyRun: TimeBucket[] = [];
+  let gapStart = 0;
+  let gapBucketCount = 0;
   for (const bucket of buckets) {
     const value = statistic(bucket);
     if (!Number.isFinite(value)) {
-      emptyRun.push(bucket);
+      if (gapBucketCount++ === 0) gapStart = bucket.at;
       continue;
     }
-    if (points.length > 0 && emptyRun.length >= gapBuckets) {
-      points.push({ at: emptyRun[0]!.at + bucketMs / 2, value: null });
-    }
-    emptyRun = [];
+    if (points.length > 0 && gapBucketCount >= gapBuckets)
+      points.push({ at: gapStart + bucketMs / 2, value: null });
+    gapBucketCount = 0;
     points.push({ at: bucket.at + bucketMs / 2, value });
   }
   return points;

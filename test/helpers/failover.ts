@@ -6,8 +6,8 @@ import type { Failover } from '../../harness/observe/leader-timeline.js';
  * Asserts that a new leader took over within 2× the election timeout per election round. Each round waits one
  * randomized election timeout in [1×, 2×); when both followers of a lost leader time out within a few ms of each
  * other they both pass pre-vote and split the vote, which costs a second round and shows as a term step of 2
- * (15 fresh-cluster pause failovers: 14 in one round, 1.0–1.7 s; one split vote, 2.5 s in two rounds). More than two rounds,
- * or rounds slower than the bound, fail.
+ * (15 fresh-cluster pause failovers: 14 in one round, 1.0–1.7 s; one split vote, 2.5 s in two rounds).
+ * More than two rounds, or rounds slower than the bound, fail.
  */
 export function expectFailoverWithinElectionBound(
   failover: Failover,
