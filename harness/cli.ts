@@ -1,58 +1,47 @@
 #!/usr/bin/env node
-// The etcd-chaos command line: parses arguments, runs one command, turns every failure into a message and an exit code.
-import { Command } from 'commander';
-import { registerBench } from './cli/bench-command.js';
-import { registerCleanup } from './cli/cleanup-command.js';
-import { registerFaults } from './cli/faults-command.js';
+// The etcd-chaos command line, and the composition root: the only module of the library that knows the built-in
+// scenarios (scenarios/); it hands them to the commands, runs one command, and turns every outcome into an exit code.
+import downgradeRehearsal from '../scenarios/downgrade-rehearsal.js';
+import { BUILT_IN_SCENARIOS } from '../scenarios/index.js';
+import upgradeRehearsal from '../scenarios/upgrade-rehearsal.js';
 import type { GlobalOptions } from './cli/global-options.js';
-import { registerImages } from './cli/images-command.js';
-import { registerList } from './cli/list-command.js';
 import { EXIT, reportError } from './cli/output.js';
-import { registerRehearse } from './cli/rehearse-command.js';
-import { registerReport } from './cli/report-command.js';
-import { registerRun } from './cli/run-command.js';
-import { registerSetup } from './cli/setup-command.js';
-import { watchTermination } from './cli/signals.js';
-import { registerUp } from './cli/up-command.js';
-import { registerVersions } from './cli/versions-command.js';
+import { buildProgram } from './cli/program.js';
+import { exitCodeForSignal, watchTermination } from './cli/signals.js';
 import { enableVerboseLogging } from './log.js';
+import type { ScenarioDefinition } from './scenario/types.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const termination = watchTermination();
-  const program = new Command('etcd-chaos')
-    .description(
-      'Chaos and conformance harness for etcd: real clusters, real faults, documented claims checked.',
-    )
-    .option('-v, --verbose', 'debug logging (same as DEBUG=etcd-chaos:*) and stack traces on errors')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  const globals = (): GlobalOptions => ({
-    verbose: Boolean(program.opts().verbose),
-    signal: termination.signal,
-  });
+  let verbose = false;
+  const globals = (): GlobalOptions => ({ verbose, signal: termination.signal, termination });
+  const program = buildProgram(
+    {
+      scenarios: BUILT_IN_SCENARIOS,
+      rehearsals: {
+        upgrade: upgradeRehearsal as ScenarioDefinition,
+        downgrade: downgradeRehearsal as ScenarioDefinition,
+      },
+    },
+    globals,
+  );
   program.hook('preAction', () => {
-    if (program.opts().verbose) enableVerboseLogging();
+    verbose = Boolean(program.opts().verbose);
+    if (verbose) enableVerboseLogging();
   });
-  registerSetup(program, globals);
-  registerUp(program, globals);
-  registerRun(program, globals);
-  registerRehearse(program, globals);
-  registerList(program);
-  registerReport(program);
-  registerCleanup(program);
-  registerVersions(program);
-  registerFaults(program);
-  registerImages(program, globals);
-  registerBench(program, globals);
-  for (const command of program.commands)
-    command.exitOverride().showHelpAfterError('(run with --help for usage)');
   try {
     await program.parseAsync(argv, { from: 'node' });
+    const interrupted = termination.received();
+    // Interrupted means not green, whatever the command did with the time it had.
+    if (interrupted) return exitCodeForSignal(interrupted.signal);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
-    const aborted = termination.signal.aborted;
-    return aborted ? EXIT.interrupted : reportError(error, { verbose: globals().verbose });
+    const interrupted = termination.received();
+    if (interrupted) {
+      process.stderr.write(`etcd-chaos: interrupted by ${interrupted.signal}\n`);
+      return exitCodeForSignal(interrupted.signal);
+    }
+    return reportError(error, { verbose });
   } finally {
     termination.dispose();
   }

@@ -2,11 +2,11 @@
 // (the same code path as `etcd-chaos run`; reports go to a temp dir that is removed).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILT_IN_SCENARIOS } from '../../scenarios/index.js';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
+import { ClaimCatalogue } from '../claims/catalogue.js';
 import { TEMP_DIR_PREFIX, tempRoot } from '../paths.js';
 import { runScenario } from '../scenario/runner.js';
-import type { Intensity } from '../scenario/types.js';
+import type { Intensity, ScenarioDefinition } from '../scenario/types.js';
 import { Session } from '../session.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import { resolveVersion } from '../versions/version.js';
@@ -31,6 +31,8 @@ export interface SuiteBenchResult {
 }
 
 export async function benchSuite(options: {
+  /** The suite's scenarios (the built-in ones, handed in by the CLI's composition root). */
+  scenarios: readonly ScenarioDefinition[];
   version?: string;
   intensity?: Intensity;
   onRow?: (row: SuiteBenchRow) => void;
@@ -43,7 +45,7 @@ export async function benchSuite(options: {
   const startedAt = performance.now();
   try {
     await using session = await Session.open();
-    for (const definition of BUILT_IN_SCENARIOS) {
+    for (const definition of options.scenarios.filter((entry) => entry.suites?.includes('quick') ?? true)) {
       options.signal?.throwIfAborted();
       const outcome = await runScenario(definition, {
         intensity: options.intensity ?? 'quick',
@@ -58,6 +60,7 @@ export async function benchSuite(options: {
         },
         session,
         reportDir,
+        catalogue: ClaimCatalogue.builtIn(),
         signal: options.signal ?? new AbortController().signal,
       });
       const counts = new Map<string, number>();

@@ -1,8 +1,12 @@
-// The claims etcd-chaos checks: what the etcd operations guide (../shared/seed/etcd-operations-guide.txt) and etcd's
-// own documentation say, each with an id and its source. Scenarios name these ids; findings carry them.
+// The claims etcd-chaos checks: what the etcd operations guide ("Kubernetes etcd Operations Guide: From Backup &
+// Restore to Cluster Performance Tuning", MaGe Linux Operations; see the README) and etcd's own documentation say,
+// each with an id and its source. Scenarios name these ids; findings carry them. User scenarios may declare claims
+// of their own (ClaimCatalogue).
+import { InputError } from '../errors.js';
 
 export interface Claim {
-  readonly id: ClaimId;
+  /** A built-in ClaimId, or the id a user scenario declared. */
+  readonly id: string;
   readonly title: string;
   /** The claim as a testable statement. */
   readonly statement: string;
@@ -182,4 +186,73 @@ export function allClaims(): Claim[] {
 
 export function isClaimId(value: string): value is ClaimId {
   return (CLAIM_IDS as readonly string[]).includes(value);
+}
+
+/** A claim a user scenario declares for itself (it reports under it; the built-in ids stay the catalogue's). */
+export interface ClaimDeclaration {
+  /** Dotted, lower-case: `myteam.backup-age`. Must not be a built-in id. */
+  readonly id: string;
+  readonly title: string;
+  /** The claim as a testable statement (defaults to the title). */
+  readonly statement?: string;
+  /** Where it is documented (a runbook section, a ticket, a doc URL). */
+  readonly source: string;
+}
+
+const CLAIM_ID_PATTERN = /^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$/;
+
+/**
+ * The claims a run knows: the built-in catalogue plus what user scenarios declare. Findings take their title and
+ * source from here, so a user claim is reported with its own source and never under a built-in id by accident.
+ */
+export class ClaimCatalogue {
+  private constructor(
+    private readonly byId: ReadonlyMap<string, Claim>,
+    private readonly owners: ReadonlyMap<string, string>,
+  ) {}
+
+  static builtIn(): ClaimCatalogue {
+    return new ClaimCatalogue(new Map(allClaims().map((entry) => [entry.id, entry])), new Map());
+  }
+
+  /** A catalogue with `declarations` of `owner` (a scenario id) added; InputError on a malformed or taken id. */
+  with(owner: string, declarations: readonly ClaimDeclaration[]): ClaimCatalogue {
+    const byId = new Map(this.byId);
+    const owners = new Map(this.owners);
+    for (const declaration of declarations) {
+      const where = `scenario \`${owner}\` declares claim \`${declaration.id}\``;
+      if (!CLAIM_ID_PATTERN.test(declaration.id))
+        throw new InputError(`${where}: expected a dotted lower-case id such as \`myteam.backup-age\`.`);
+      if (isClaimId(declaration.id))
+        throw new InputError(`${where}, which is a built-in claim id.`, {
+          hint: 'Pick an id of your own; to report under the built-in claim, list it in `claims` without declaring it.',
+        });
+      const previous = owners.get(declaration.id);
+      if (previous) throw new InputError(`${where}, which scenario \`${previous}\` already declares.`);
+      if (!declaration.title || !declaration.source)
+        throw new InputError(`${where} without a title and a source (both are required).`);
+      byId.set(declaration.id, {
+        id: declaration.id,
+        title: declaration.title,
+        statement: declaration.statement ?? declaration.title,
+        source: declaration.source,
+      });
+      owners.set(declaration.id, owner);
+    }
+    return new ClaimCatalogue(byId, owners);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  get(id: string): Claim {
+    const found = this.byId.get(id);
+    if (!found) throw new InputError(`Unknown claim \`${id}\` (see \`etcd-chaos list\`).`);
+    return found;
+  }
+
+  all(): Claim[] {
+    return [...this.byId.values()];
+  }
 }

@@ -6,6 +6,7 @@ import { benchLoad, type LoadRow } from '../bench/load-bench.js';
 import { benchSuite, type SuiteBenchRow } from '../bench/suite-bench.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import { dockerUnavailableReason } from '../docker/engine.js';
+import type { ScenarioDefinition } from '../scenario/types.js';
 import { SUPPORTED_LINES } from '../versions/catalog.js';
 import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption, splitList } from './options.js';
@@ -26,7 +27,11 @@ interface QuickOptions {
   etcdVersion: string;
 }
 
-export function registerBench(program: Command, globals: () => GlobalOptions): void {
+export function registerBench(
+  program: Command,
+  globals: () => GlobalOptions,
+  builtIn: readonly ScenarioDefinition[],
+): void {
   const bench = program
     .command('bench')
     .description('benchmarks, each reported against a baseline run in the same process');
@@ -80,7 +85,7 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
     .option('--etcd-version <version>', 'etcd version', 'default')
     .option('--json', 'last line: the result as JSON')
     .action(async (options: QuickOptions) => {
-      await runSuiteBench(options, globals().signal);
+      await runSuiteBench(options, builtIn, globals().signal);
     });
 
   bench
@@ -92,7 +97,7 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
       await runClusterBench({ runs: 11, json: options.json }, signal);
       await runFidelityBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
       await runLoadBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
-      await runSuiteBench({ json: options.json, etcdVersion: 'default' }, signal);
+      await runSuiteBench({ json: options.json, etcdVersion: 'default' }, builtIn, signal);
     });
 }
 
@@ -186,12 +191,17 @@ async function runLoadBench(options: QuickOptions, signal: AbortSignal): Promise
   }
 }
 
-async function runSuiteBench(options: QuickOptions, signal: AbortSignal): Promise<void> {
+async function runSuiteBench(
+  options: QuickOptions,
+  scenarios: readonly ScenarioDefinition[],
+  signal: AbortSignal,
+): Promise<void> {
   if (!options.json)
     process.stdout.write(
       `\n== quick suite wall time ==\n${'scenario'.padEnd(24)} ${'seconds'.padStart(8)}  status / verdicts\n`,
     );
   const result = await benchSuite({
+    scenarios,
     version: options.etcdVersion,
     signal,
     onRow: (row: SuiteBenchRow) => {

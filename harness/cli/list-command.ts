@@ -1,19 +1,20 @@
 // `etcd-chaos list`: the scenarios (with the claims they check) and the claims (with their sources).
 import type { Command } from 'commander';
-import { allClaims } from '../claims/catalogue.js';
+import type { ScenarioDefinition } from '../scenario/types.js';
 import { collect } from './options.js';
 import { printJsonLine } from './output.js';
 import { availableScenarios } from './scenario-selection.js';
 
-export function registerList(program: Command): void {
+export function registerList(program: Command, builtIn: readonly ScenarioDefinition[]): void {
   program
     .command('list')
     .description('list scenarios and the claims they check, and every claim with its source')
     .option('--scenario-dir <dir>', 'also list scenarios from this directory (repeatable)', collect)
     .option('--json', 'print one JSON line')
     .action(async (options: { json?: boolean; scenarioDir?: string[] }) => {
-      const scenarios = await availableScenarios(options.scenarioDir ?? []);
-      const claims = allClaims().map((entry) => ({
+      const available = await availableScenarios(builtIn, options.scenarioDir ?? []);
+      const scenarios = available.scenarios;
+      const claims = available.claims.all().map((entry) => ({
         ...entry,
         scenarios: scenarios
           .filter((scenario) => scenario.claims.includes(entry.id))

@@ -1,18 +1,11 @@
 // `etcd-chaos rehearse-upgrade`: rehearses one upgrade (or, with --downgrade, one downgrade) between two releases with
 // the user's flags, and writes the same reports as `run` (result.json, HTML, Markdown, JUnit, bundle).
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import downgradeRehearsal from '../../scenarios/downgrade-rehearsal.js';
-import upgradeRehearsal from '../../scenarios/upgrade-rehearsal.js';
-import { resolveEtcd } from '../binaries/resolve-etcd.js';
-import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
+import { ClaimCatalogue } from '../claims/catalogue.js';
 import { InputError } from '../errors.js';
-import { renderReports } from '../report/render.js';
-import { buildRunResult, writeRunResult } from '../result/build-result.js';
-import type { RunResult } from '../result/run-result.js';
-import { combineOutcomes, runScenario } from '../scenario/runner.js';
+import type { RunResult } from '../result/format.js';
+import { prepareReportDir } from '../result/result-file.js';
 import type { RunTarget, ScenarioDefinition } from '../scenario/types.js';
-import { Session } from '../session.js';
 import { rehearsalPath } from '../upgrade/preconditions.js';
 import { VERSION_CHOICES } from '../upgrade/rehearsal-run.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
@@ -22,13 +15,18 @@ import {
   addBackendOptions,
   type BackendOptions,
   backendFromOptions,
-  networkOfTarget,
   targetFlags,
 } from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
-import { lineProgress } from './progress.js';
+import { executeSuite } from './suite-execution.js';
+
+/** The scenarios a rehearsal runs, handed in by the composition root. */
+export interface RehearsalScenarios {
+  readonly upgrade: ScenarioDefinition;
+  readonly downgrade: ScenarioDefinition;
+}
 
 interface RehearseOptions extends BackendOptions {
   from: string;
@@ -48,7 +46,11 @@ interface RehearseOptions extends BackendOptions {
 
 const FAULTS = ['none', 'jitter', 'kill'];
 
-export function registerRehearse(program: Command, globals: () => GlobalOptions): void {
+export function registerRehearse(
+  program: Command,
+  globals: () => GlobalOptions,
+  rehearsals: RehearsalScenarios,
+): void {
   addBackendOptions(program.command('rehearse-upgrade'))
     .description(
       'rehearse an etcd upgrade (or --downgrade) the documented way, with your flags, under load: a verdict per claim and a report (exit 0 pass, 1 a claim failed, 2 error)',
@@ -87,47 +89,29 @@ export function registerRehearse(program: Command, globals: () => GlobalOptions)
     .option('--report-dir <dir>', 'where to write result.json and the reports', 'reports/rehearsal')
     .option('--json', 'print the summary as one JSON line')
     .action(async (options: RehearseOptions) => {
-      const { from, to, scenario, params, target } = normalizeOptions(options);
-      const reportDir = resolve(options.reportDir);
-      const { signal } = globals();
-      const progress = lineProgress();
-      for (const version of [from, to]) await resolveEtcd(version, { onProgress: progress, signal });
-      await resolveToxiproxy({ onProgress: progress, signal });
-      const startedAt = new Date();
-      await using session = await Session.open({ onProgress: progress });
+      const { from, to, scenario, params, target } = normalizeOptions(options, rehearsals);
+      const reportDir = await prepareReportDir(options.reportDir);
       process.stderr.write(`${scenario.id}: ${from} → ${to}\n`);
-      const outcome = await runScenario(scenario, {
-        intensity: 'full',
-        target,
-        session,
-        reportDir,
-        signal,
-        params: { [scenario.id]: params },
-        onEvent: (event) => {
-          if (event.kind === 'step') process.stderr.write(`  · ${event.message}\n`);
-          else if (event.kind === 'finding')
-            process.stderr.write(
-              `  ${event.finding.verdict.toUpperCase()} ${event.finding.claim}: ${event.finding.check}\n`,
-            );
+      const { result, resultPath, reports } = await executeSuite(
+        {
+          scenarios: [scenario],
+          repeat: 1,
+          intensity: 'full',
+          target,
+          extraVersions: [from],
+          catalogue: ClaimCatalogue.builtIn(),
+          params: { [scenario.id]: params },
+          reportDir,
+          suite: 'custom',
+          strict: false,
+          accepted: [],
+          requestedVersion: `${options.downgrade ? 'downgrade' : 'upgrade'} ${options.from} → ${options.to}`,
+          presets: options.preset ? [options.preset] : [],
+          tty: false,
+          indent: '  ',
         },
-      });
-      if (outcome.result.status !== 'completed')
-        process.stderr.write(`  ! ${outcome.result.status}: ${outcome.result.message ?? ''}\n`);
-      const result = buildRunResult(combineOutcomes([outcome]), {
-        runId: session.runId,
-        startedAt,
-        endedAt: new Date(),
-        suite: 'custom',
-        intensity: 'full',
-        strict: false,
-        accepted: [],
-        target,
-        requestedVersion: `${options.downgrade ? 'downgrade' : 'upgrade'} ${options.from} → ${options.to}`,
-        presets: options.preset ? [options.preset] : [],
-        network: await networkOfTarget(target, session),
-      });
-      const resultPath = await writeRunResult(reportDir, result);
-      const reports = await renderReports(result, reportDir);
+        globals(),
+      );
       if (options.json)
         printJsonLine({ resultPath, reportDir, reports, summary: result.summary, claims: result.claims });
       else printRehearsal(result, `${from} → ${to}`, reports.html);
@@ -136,7 +120,10 @@ export function registerRehearse(program: Command, globals: () => GlobalOptions)
 }
 
 /** Validates the options (exit 2 with a message quoting the bad value) and builds the scenario run. */
-export function normalizeOptions(options: RehearseOptions): {
+export function normalizeOptions(
+  options: RehearseOptions,
+  rehearsals: RehearsalScenarios,
+): {
   from: EtcdVersion;
   to: EtcdVersion;
   scenario: ScenarioDefinition;
@@ -172,9 +159,7 @@ export function normalizeOptions(options: RehearseOptions): {
   return {
     from,
     to,
-    scenario: (path.direction === 'upgrade'
-      ? upgradeRehearsal
-      : downgradeRehearsal) as unknown as ScenarioDefinition,
+    scenario: path.direction === 'upgrade' ? rehearsals.upgrade : rehearsals.downgrade,
     params,
     target: {
       version: to,

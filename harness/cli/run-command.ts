@@ -1,34 +1,24 @@
-// `etcd-chaos run`: the main job. Runs the quick (or full) suite, or the named scenarios/claims, against the target
-// version, writes DIR/result.json, prints a verdict table, and exits 0 (pass), 1 (a claim failed) or 2 (error).
-import { resolve } from 'node:path';
+// `etcd-chaos run`: the main job. Runs the quick (or full) suite, or the named scenarios/claims, `--repeat` times
+// against the target version, writes DIR/result.json (after every scenario) and every report format, prints a
+// verdict table, and exits 0 (pass), 1 (a claim failed or a check flipped), 2 (error), 130/143 (interrupted).
 import type { Command } from 'commander';
-import { Listr, ProcessOutput } from 'listr2';
-import { resolveEtcd } from '../binaries/resolve-etcd.js';
-import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
-import { isClaimId } from '../claims/catalogue.js';
+import type { ClaimCatalogue } from '../claims/catalogue.js';
 import { InputError } from '../errors.js';
-import type { Finding } from '../findings/finding.js';
-import { type RenderedReports, renderReports } from '../report/render.js';
-import { buildRunResult, writeRunResult } from '../result/build-result.js';
-import type { RunResult } from '../result/run-result.js';
-import { combineOutcomes, runScenario, type ScenarioOutcome, type SuiteOptions } from '../scenario/runner.js';
-import type { Intensity, ScenarioDefinition } from '../scenario/types.js';
-import { Session } from '../session.js';
-import {
-  addTargetOptions,
-  networkOfTarget,
-  type TargetOptions,
-  targetFromOptions,
-} from './cluster-options.js';
+import type { RenderedReports } from '../report/render.js';
+import type { Intensity, RunResult } from '../result/format.js';
+import { prepareReportDir } from '../result/result-file.js';
+import type { ScenarioDefinition } from '../scenario/types.js';
+import { addTargetOptions, type TargetOptions, targetFromOptions } from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
-import { collect } from './options.js';
+import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
-import { lineProgress } from './progress.js';
 import { availableScenarios, selectScenarios } from './scenario-selection.js';
+import { executeSuite } from './suite-execution.js';
 
 interface RunOptions extends TargetOptions {
   suite: string;
   reportDir: string;
+  repeat: number;
   json?: boolean;
   scenarioDir?: string[];
   strict?: boolean;
@@ -36,13 +26,19 @@ interface RunOptions extends TargetOptions {
   param?: string[];
 }
 
-export function registerRun(program: Command, globals: () => GlobalOptions): void {
+const MAX_REPEAT = 100;
+
+export function registerRun(
+  program: Command,
+  globals: () => GlobalOptions,
+  builtIn: readonly ScenarioDefinition[],
+): void {
   addTargetOptions(
     program
       .command('run')
       .argument('[scenarios...]', 'scenario ids or claim ids (default: every scenario of the suite)')
       .description(
-        'check the claims on throwaway clusters and write a report (exit 0 pass, 1 a claim failed, 2 error)',
+        'check the claims on throwaway clusters and write a report (exit 0 pass, 1 a claim failed or flipped, 2 error, 130/143 interrupted)',
       ),
   )
     .option(
@@ -50,7 +46,17 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       'quick | full: the intensity (short windows vs. longer, more samples)',
       'quick',
     )
-    .option('--report-dir <dir>', 'where to write result.json and the evidence', 'reports/latest')
+    .option(
+      '--repeat <n>',
+      `run the selection n times (1–${MAX_REPEAT}), each on fresh clusters, and report how stable every verdict was`,
+      parseIntegerOption('--repeat', `an integer from 1 to ${MAX_REPEAT}`),
+      1,
+    )
+    .option(
+      '--report-dir <dir>',
+      'where to write result.json, the reports and the evidence',
+      'reports/latest',
+    )
     .option('--scenario-dir <dir>', 'also load scenarios from this directory (repeatable)', collect)
     .option(
       '--param <scenario.name=value>',
@@ -65,47 +71,48 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     )
     .option('--json', 'print the run summary as one JSON line')
     .action(async (selectors: string[], options: RunOptions) => {
+      // Every input is checked before anything is provisioned or started: bad input costs seconds, not a suite.
       const intensity = parseSuite(options.suite);
+      if (options.repeat < 1 || options.repeat > MAX_REPEAT)
+        throw new InputError(
+          `Expected \`--repeat\` to be an integer from 1 to ${MAX_REPEAT}, got \`${options.repeat}\`.`,
+        );
       const target = targetFromOptions(options);
-      const all = await availableScenarios(options.scenarioDir ?? []);
-      const scenarios = selectScenarios(all, selectors, intensity);
-      const accepted = parseAccepted(options.accept ?? []);
+      const available = await availableScenarios(builtIn, options.scenarioDir ?? []);
+      const scenarios = selectScenarios(available, selectors, intensity);
+      const accepted = parseAccepted(options.accept ?? [], available.claims);
       const params = parseParamOverrides(
         options.param ?? [],
         scenarios.map((scenario) => scenario.id),
       );
-      const reportDir = resolve(options.reportDir);
-      const { signal } = globals();
-      const progress = lineProgress();
-      // Provision before the clock starts, with progress: a cold cache builds etcd from source.
-      await resolveEtcd(target.version, { onProgress: progress, signal });
-      await resolveToxiproxy({ onProgress: progress, signal });
-      const startedAt = new Date();
-      await using session = await Session.open({ onProgress: progress });
-      const outcome = combineOutcomes(
-        await runScenariosWithProgress(
+      const reportDir = await prepareReportDir(options.reportDir);
+      const { result, resultPath, reports } = await executeSuite(
+        {
           scenarios,
-          { intensity, target, session, reportDir, signal, params },
-          { tty: useTty(options) },
-        ),
+          repeat: options.repeat,
+          intensity,
+          target,
+          catalogue: available.claims,
+          params,
+          reportDir,
+          suite: selectors.length > 0 || (options.scenarioDir?.length ?? 0) > 0 ? 'custom' : intensity,
+          strict: Boolean(options.strict),
+          accepted,
+          requestedVersion: options.etcdVersion,
+          presets: options.preset ? [options.preset] : [],
+          tty: useTty(options),
+        },
+        globals(),
       );
-      const result = buildRunResult(outcome, {
-        runId: session.runId,
-        startedAt,
-        endedAt: new Date(),
-        suite: selectors.length > 0 || (options.scenarioDir?.length ?? 0) > 0 ? 'custom' : intensity,
-        intensity,
-        strict: Boolean(options.strict),
-        accepted,
-        target,
-        requestedVersion: options.etcdVersion,
-        presets: options.preset ? [options.preset] : [],
-        network: await networkOfTarget(target, session),
-      });
-      const resultPath = await writeRunResult(reportDir, result);
-      const reports = await renderReports(result, reportDir);
       if (options.json)
-        printJsonLine({ resultPath, reportDir, reports, summary: result.summary, claims: result.claims });
+        printJsonLine({
+          resultPath,
+          reportDir,
+          reports,
+          summary: result.summary,
+          claims: result.claims,
+          stability: result.run.repeat > 1 ? result.stability : undefined,
+        });
       else printSummary(result, resultPath, reports);
       process.exitCode = result.summary.exitCode;
     });
@@ -118,78 +125,13 @@ function useTty(options: RunOptions): boolean {
   );
 }
 
-/**
- * Runs the scenarios one after another with progress on stderr: a listr2 task list on a terminal (steps as task
- * output, verdicts in the task title), plain lines otherwise (CI logs, --json).
- */
-async function runScenariosWithProgress(
-  scenarios: readonly ScenarioDefinition[],
-  options: Omit<SuiteOptions, 'scenarios' | 'onEvent'>,
-  display: { tty: boolean },
-): Promise<ScenarioOutcome[]> {
-  const outcomes: ScenarioOutcome[] = [];
-  if (!display.tty) {
-    for (const [index, definition] of scenarios.entries()) {
-      process.stderr.write(`[${index + 1}/${scenarios.length}] ${definition.id}: ${definition.title}\n`);
-      const outcome = await runScenario(definition, {
-        ...options,
-        onEvent: (event) => {
-          if (event.kind === 'step') process.stderr.write(`      · ${event.message}\n`);
-          else if (event.kind === 'finding')
-            process.stderr.write(
-              `      ${verdictLabel(event.finding)} ${event.finding.claim}: ${event.finding.check}\n`,
-            );
-        },
-      });
-      if (outcome.result.status !== 'completed')
-        process.stderr.write(`      ! ${outcome.result.status}: ${outcome.result.message ?? ''}\n`);
-      outcomes.push(outcome);
-      if (options.signal.aborted) break;
-    }
-    return outcomes;
-  }
-  const list = new Listr(
-    scenarios.map((definition) => ({
-      title: `${definition.id}: ${definition.title}`,
-      task: async (_context: unknown, task: { output: string; title: string }) => {
-        const outcome = await runScenario(definition, {
-          ...options,
-          onEvent: (event) => {
-            if (event.kind === 'step') task.output = event.message;
-            else if (event.kind === 'finding')
-              task.output = `${verdictLabel(event.finding)} ${event.finding.claim}: ${event.finding.check}`;
-          },
-        });
-        outcomes.push(outcome);
-        const counts = ['pass', 'fail', 'inconclusive']
-          .map(
-            (verdict) =>
-              [verdict, outcome.findings.filter((finding) => finding.verdict === verdict).length] as const,
-          )
-          .filter(([, count]) => count > 0)
-          .map(([verdict, count]) => `${count} ${verdict}`)
-          .join(', ');
-        const status = outcome.result.status === 'completed' ? '' : ` [${outcome.result.status}]`;
-        task.title = `${definition.id}: ${counts}${status} (${(outcome.result.durationMs / 1000).toFixed(1)} s)`;
-      },
-    })),
-    {
-      concurrent: false,
-      exitOnError: false,
-      registerSignalListeners: false,
-      rendererOptions: { processOutput: new ProcessOutput(process.stderr, process.stderr), outputBar: 1 },
-    } as never,
-  );
-  await list.run();
-  return outcomes;
-}
-
-function parseAccepted(values: readonly string[]): string[] {
+function parseAccepted(values: readonly string[], catalogue: ClaimCatalogue): string[] {
   for (const value of values) {
     const claim = value.split(':')[0] ?? '';
-    if (!isClaimId(claim))
+    if (!catalogue.has(claim))
       throw new InputError(
         `Expected \`--accept\` to name a claim (optionally claim:check), got \`${value}\`.`,
+        { hint: 'See `etcd-chaos list` for claim ids.' },
       );
   }
   return [...values];
@@ -207,8 +149,9 @@ function parseParamOverrides(
   const overrides: Record<string, Record<string, string>> = {};
   for (const value of values) {
     const match = /^([a-z][a-z0-9-]*)\.([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(value);
-    if (!match) throw new InputError(`Expected \`--param\` as scenario.name=value, got \`${value}\`.`);
-    const [, scenario, name, raw] = match as unknown as [string, string, string, string];
+    const [, scenario, name, raw] = match ?? [];
+    if (scenario === undefined || name === undefined || raw === undefined)
+      throw new InputError(`Expected \`--param\` as scenario.name=value, got \`${value}\`.`);
     if (!scenarioIds.includes(scenario)) {
       throw new InputError(
         `\`--param ${value}\` names scenario \`${scenario}\`, which is not selected (selected: ${scenarioIds.join(', ')}).`,
@@ -219,33 +162,51 @@ function parseParamOverrides(
   return overrides;
 }
 
-function verdictLabel(finding: Finding): string {
-  return finding.verdict === 'pass' ? 'PASS' : finding.verdict === 'fail' ? 'FAIL' : 'INCONCLUSIVE';
-}
-
 function printSummary(result: RunResult, resultPath: string, reports: RenderedReports): void {
   const width = Math.max(...result.claims.map((entry) => entry.id.length), 10);
+  const repeat = result.run.repeat;
   const lines = [
     '',
-    `etcd ${result.target.etcdVersion} (${result.run.network}${result.target.tls ? ', TLS' : ''}), ${result.run.suite} suite, ${(result.run.durationMs / 1000).toFixed(0)} s`,
+    `etcd ${result.target.etcdVersion} (${result.run.network}${result.target.tls ? ', TLS' : ''}), ${result.run.suite} suite${repeat > 1 ? ` × ${repeat}` : ''}, ${(result.run.durationMs / 1000).toFixed(0)} s`,
     ...result.claims.map(
-      (entry) => `  ${entry.verdict.toUpperCase().padEnd(12)} ${entry.id.padEnd(width)}  ${entry.title}`,
+      (entry) =>
+        `  ${(entry.notRun ? 'NOT RUN' : entry.verdict.toUpperCase()).padEnd(12)} ${entry.id.padEnd(width)}  ${entry.title}`,
     ),
   ];
-  const failed = result.findings.filter((finding) => finding.verdict !== 'pass');
+  if (result.interruption)
+    lines.push(
+      '',
+      `Interrupted by ${result.interruption.signal}: ${result.summary.notRun} selected check(s) did not run (listed as not run in every report).`,
+    );
+  const failed = result.findings.filter((finding) => finding.verdict !== 'pass' && !finding.notRun);
   if (failed.length > 0) lines.push('', 'Not passing:');
   for (const finding of failed) {
-    lines.push(`  ${finding.verdict.toUpperCase()} ${finding.claim} (${finding.check})`);
+    lines.push(
+      `  ${finding.verdict.toUpperCase()} ${finding.claim} (${finding.check})${repeat > 1 ? ` [repetition ${finding.repetition}]` : ''}`,
+    );
     lines.push(
       `    expected: ${finding.expected}`,
       `    observed: ${finding.observed}`,
       `    why:      ${finding.reason}`,
     );
   }
-  const { claims, scenarioErrors, exitCode, acceptedFailures } = result.summary;
+  if (repeat > 1) {
+    lines.push('', `Stability over ${repeat} repetitions (pass/fail/inconclusive, flip rate):`);
+    for (const row of result.stability) {
+      const mark = row.flipped
+        ? row.environmentDependent
+          ? 'FLIP (environment-dependent)'
+          : 'FLIP'
+        : 'stable';
+      lines.push(
+        `  ${mark.padEnd(29)} ${row.claim}: ${row.check}  ${row.verdicts.pass}/${row.verdicts.fail}/${row.verdicts.inconclusive}, ${(row.flipRate * 100).toFixed(0)} %`,
+      );
+    }
+  }
+  const { claims, scenarioErrors, exitCode, acceptedFailures, flippedChecks } = result.summary;
   lines.push(
     '',
-    `claims: ${claims.pass} pass, ${claims.fail} fail, ${claims.inconclusive} inconclusive${scenarioErrors ? `; ${scenarioErrors} scenario error(s)` : ''}${acceptedFailures ? `; ${acceptedFailures} failed finding(s) accepted` : ''} → exit ${exitCode}`,
+    `claims: ${claims.pass} pass, ${claims.fail} fail, ${claims.inconclusive} inconclusive${scenarioErrors ? `; ${scenarioErrors} scenario error(s)` : ''}${acceptedFailures ? `; ${acceptedFailures} failed finding(s) accepted` : ''}${flippedChecks ? `; ${flippedChecks} check(s) flipped` : ''} → exit ${exitCode}`,
     `report: ${reports.html}`,
     `        ${reports.markdown}, ${reports.junit}, ${resultPath}${reports.bundle ? `, ${reports.bundle}` : ''}`,
   );

@@ -1,24 +1,46 @@
-// Which scenarios a `run` means: all of them, or those named (by scenario id or by a claim id they check).
-
-import { BUILT_IN_SCENARIOS } from '../../scenarios/index.js';
-import { allClaims, isClaimId } from '../claims/catalogue.js';
+// Which scenarios a `run` means: all of them, or those named (by scenario id or by a claim id they check). The
+// built-in scenarios are handed in by the composition root (harness/cli.ts); user scenarios come from directories.
+import { ClaimCatalogue } from '../claims/catalogue.js';
 import { InputError } from '../errors.js';
 import { loadScenarioDir } from '../scenario/loader.js';
 import type { Intensity, ScenarioDefinition } from '../scenario/types.js';
 
-export async function availableScenarios(scenarioDirs: readonly string[]): Promise<ScenarioDefinition[]> {
-  const all: ScenarioDefinition[] = [...BUILT_IN_SCENARIOS];
+/** Every scenario a command can run, and the catalogue of every claim they may report under. */
+export interface ScenarioCatalogue {
+  readonly scenarios: readonly ScenarioDefinition[];
+  readonly claims: ClaimCatalogue;
+}
+
+/** The built-in scenarios plus those in `scenarioDirs`, with their declared claims added to the catalogue. */
+export async function availableScenarios(
+  builtIn: readonly ScenarioDefinition[],
+  scenarioDirs: readonly string[],
+): Promise<ScenarioCatalogue> {
+  const scenarios: ScenarioDefinition[] = [...builtIn];
   for (const dir of scenarioDirs) {
     for (const scenario of await loadScenarioDir(dir)) {
-      if (all.some((existing) => existing.id === scenario.id)) {
+      if (scenarios.some((existing) => existing.id === scenario.id)) {
         throw new InputError(
           `Scenario id \`${scenario.id}\` from ${dir} is already taken (built-in or another file).`,
         );
       }
-      all.push(scenario);
+      scenarios.push(scenario);
     }
   }
-  return all;
+  let claims = ClaimCatalogue.builtIn();
+  for (const scenario of scenarios) claims = claims.with(scenario.id, scenario.ownClaims ?? []);
+  for (const scenario of scenarios) {
+    const unknown = scenario.claims.filter((id) => !claims.has(id));
+    if (unknown.length > 0) {
+      throw new InputError(
+        `Scenario \`${scenario.id}\` lists unknown claim${unknown.length > 1 ? 's' : ''} ${unknown.map((id) => `\`${id}\``).join(', ')}.`,
+        {
+          hint: "Use a built-in claim id (see `etcd-chaos list`) or declare your own in the scenario's `ownClaims` (id, title, source).",
+        },
+      );
+    }
+  }
+  return { scenarios, claims };
 }
 
 /**
@@ -26,10 +48,11 @@ export async function availableScenarios(scenarioDirs: readonly string[]): Promi
  * suite (scenarios that declare `suites` only in those, e.g. the upgrade rehearsals only in the full suite).
  */
 export function selectScenarios(
-  all: readonly ScenarioDefinition[],
+  available: ScenarioCatalogue,
   selectors: readonly string[],
   suite: Intensity = 'quick',
 ): ScenarioDefinition[] {
+  const all = available.scenarios;
   if (selectors.length === 0) return all.filter((scenario) => scenario.suites?.includes(suite) ?? true);
   const chosen = new Set<ScenarioDefinition>();
   for (const selector of selectors) {
@@ -38,14 +61,15 @@ export function selectScenarios(
       chosen.add(byId);
       continue;
     }
-    if (isClaimId(selector)) {
+    if (available.claims.has(selector)) {
       const covering = all.filter((scenario) => scenario.claims.includes(selector));
       if (covering.length === 0) throw new InputError(`No scenario checks claim \`${selector}\`.`);
       for (const scenario of covering) chosen.add(scenario);
       continue;
     }
     throw new InputError(`Unknown scenario or claim \`${selector}\`.`, {
-      hint: `Scenarios: ${all.map((scenario) => scenario.id).join(', ')}. Claims: ${allClaims()
+      hint: `Scenarios: ${all.map((scenario) => scenario.id).join(', ')}. Claims: ${available.claims
+        .all()
         .map((entry) => entry.id)
         .join(', ')}.`,
     });

@@ -16,6 +16,9 @@ const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as con
 const VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Paths of PEM files on disk. */
+/** A DNS name every member certificate carries: what the harness's own clients ask for (SNI) and verify. */
+export const MEMBER_SERVER_NAME = 'localhost';
+
 export interface CertFiles {
   readonly cert: string;
   readonly key: string;
@@ -64,8 +67,9 @@ export class TlsAuthority {
    * IP SANs do not match, and an unresolvable name stalls handshakes.
    */
   async issueMember(name: string, ips: readonly string[], dns: readonly string[] = []): Promise<CertFiles> {
+    // MEMBER_SERVER_NAME must stay among the names: clients verify members against it (see ClientTls.serverName).
     const issued = await issue(this.ca, `CN=${name}`, {
-      dns: ['localhost', ...dns],
+      dns: [MEMBER_SERVER_NAME, ...dns],
       ips: ['127.0.0.1', '::1', ...ips],
       server: true,
     });
@@ -76,7 +80,12 @@ export class TlsAuthority {
 
   /** What a client of this cluster needs: the CA and the client certificate. */
   get clientTls(): ClientTls {
-    return { caFile: this.caFile, certFile: this.client.cert, keyFile: this.client.key };
+    return {
+      caFile: this.caFile,
+      certFile: this.client.cert,
+      keyFile: this.client.key,
+      serverName: MEMBER_SERVER_NAME,
+    };
   }
 
   get material(): TlsMaterial {

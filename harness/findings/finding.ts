@@ -1,66 +1,44 @@
 // Findings: the verdict on one claim (or one check of a claim), with what was expected, what was observed (with
-// numbers and units), why, and the evidence files. Checks build them; renderers only format them.
-import { type ClaimId, claim } from '../claims/catalogue.js';
+// numbers and units), why, and the evidence files. Checks decide outcomes; `toFinding` adds where and when.
+import type { Claim } from '../claims/catalogue.js';
+import type { Finding, Measurement, MeasurementUnit, Verdict } from '../result/format.js';
 
-export type Verdict = 'pass' | 'fail' | 'inconclusive';
+export type { Finding, Measurement, MeasurementUnit, Verdict } from '../result/format.js';
 
-export type MeasurementUnit =
-  | 'ms'
-  | 's'
-  | 'bytes'
-  | 'count'
-  | 'per-minute'
-  | 'percent'
-  | 'revision'
-  | 'ratio'
-  | 'puts/s';
-
-export interface Measurement {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: MeasurementUnit;
-}
-
-export interface Finding {
-  readonly claim: ClaimId;
-  readonly scenario: string;
-  /** Which check of the claim (a claim may be checked several ways, e.g. one per alert). */
-  readonly check: string;
-  readonly title: string;
-  readonly source: string;
-  readonly verdict: Verdict;
-  /** Why this verdict: for a fail, what the documentation says and what etcd did. */
-  readonly reason: string;
-  readonly expected: string;
-  readonly observed: string;
-  readonly measurements: readonly Measurement[];
-  /** Paths relative to the report dir. */
-  readonly evidence: readonly string[];
-  readonly etcdVersion: string;
-}
-
-/** What a check decides; the context (scenario, version, evidence) is added by `toFinding`. */
+/** What a check decides; the context (scenario, version, repetition, evidence) is added by `toFinding`. */
 export interface CheckOutcome {
-  readonly claim: ClaimId;
+  readonly claim: string;
+  /** Which check of the claim: a stable name (no measured values in it), so repetitions line up. */
   readonly check: string;
   readonly verdict: Verdict;
   readonly reason: string;
   readonly expected: string;
   readonly observed: string;
   readonly measurements?: readonly Measurement[];
+  /**
+   * The verdict follows this host's own performance on purpose (e.g. an alert's quiet window measures the host's
+   * disk): its flips across repetitions are reported as such instead of counting as an unstable check.
+   */
+  readonly environmentDependent?: boolean;
 }
 
-export function toFinding(
-  outcome: CheckOutcome,
-  context: { scenario: string; etcdVersion: string; evidence: readonly string[] },
-): Finding {
-  const about = claim(outcome.claim);
+export interface FindingContext {
+  readonly scenario: string;
+  readonly etcdVersion: string;
+  readonly evidence: readonly string[];
+  /** 1..N under `--repeat N`. */
+  readonly repetition: number;
+  /** The claim as the catalogue describes it (title and source go into the finding). */
+  readonly about: Pick<Claim, 'title' | 'source'>;
+}
+
+export function toFinding(outcome: CheckOutcome, context: FindingContext): Finding {
   return {
     claim: outcome.claim,
     scenario: context.scenario,
     check: outcome.check,
-    title: about.title,
-    source: about.source,
+    title: context.about.title,
+    source: context.about.source,
     verdict: outcome.verdict,
     reason: outcome.reason,
     expected: outcome.expected,
@@ -68,6 +46,8 @@ export function toFinding(
     measurements: outcome.measurements ?? [],
     evidence: context.evidence,
     etcdVersion: context.etcdVersion,
+    repetition: context.repetition,
+    ...(outcome.environmentDependent ? { environmentDependent: true } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tar from 'tar';
+import { EVIDENCE_DIR, REPORT_FILES } from '../result/result-file.js';
 
 /** Private keys by name (`*.key`, `*-key.pem`, `*private*`): certificates are public and may stay. */
 const SECRET = /(\.key|-key\.pem|\.p12|\.pfx)$|private/i;
@@ -13,9 +14,9 @@ export function bundleName(runId: string): string {
 
 export async function writeBundle(reportDir: string, runId: string): Promise<string> {
   const name = bundleName(runId);
-  const entries = (await readdir(reportDir)).filter(
-    (entry) => !entry.endsWith('.tar.gz') && entry !== 'screenshot.png',
-  );
+  // Only what etcd-chaos wrote: a report dir may hold the user's own files too.
+  const ours = new Set<string>([...REPORT_FILES, EVIDENCE_DIR]);
+  const entries = (await readdir(reportDir)).filter((entry) => ours.has(entry));
   const path = join(reportDir, name);
   await tar.c(
     {

@@ -2,9 +2,19 @@
 // attachable to a ticket. Header with versions, flags and verdict counts; failed findings expanded with evidence;
 // per scenario: latency timelines with fault windows shaded and leader changes marked, series such as db size vs
 // quota, and tables (the tuning comparison) with a chart.
-import type { Finding } from '../findings/finding.js';
-import type { RunResult, ScenarioResult } from '../result/run-result.js';
-import { formatDuration, leaderMarkersFor, orderedFindings, verdictWord, windowsFor } from './model.js';
+import type { Finding, RunResult, ScenarioResult } from '../result/format.js';
+import {
+  describeStability,
+  findingsOf,
+  findingWord,
+  formatDuration,
+  leaderMarkersFor,
+  orderedFindings,
+  runCaveat,
+  scenarioLabel,
+  verdictWord,
+  windowsFor,
+} from './model.js';
 import { escapeXml as esc, groupedBarChart, timeChart } from './svg.js';
 
 const STYLE = `
@@ -31,19 +41,25 @@ th{background:#f1f5f9}code{font-family:ui-monospace,monospace;font-size:12.5px}
 .marker{stroke:#7c3aed;stroke-dasharray:3 3}.threshold{stroke:#dc2626;stroke-dasharray:6 4}.threshold-label{fill:#dc2626}
 .chart-empty{font-size:12px;fill:#64748b}.status-error,.status-timeout{color:#991b1b;font-weight:600}
 footer{color:#64748b;font-size:12px;text-align:center;padding:20px}
+.caveat{background:#fef3c7;border-color:#d97706;color:#92400e;font-weight:600}.flip{color:#991b1b;font-weight:600}
 `;
 
 export function renderHtml(result: RunResult): string {
   const { claims } = result.summary;
   const title = `etcd-chaos: etcd ${result.target.etcdVersion}: ${claims.pass} pass, ${claims.fail} fail, ${claims.inconclusive} inconclusive`;
   const flags = Object.entries(result.target.flags);
-  const notPassing = orderedFindings(result.findings).filter((finding) => finding.verdict !== 'pass');
+  const notPassing = orderedFindings(result.findings).filter(
+    (finding) => finding.verdict !== 'pass' && !finding.notRun,
+  );
+  const notRun = result.findings.filter((finding) => finding.notRun);
+  const caveat = runCaveat(result);
+  const repeat = result.run.repeat;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title><style>${STYLE}</style></head>
 <body>
 <header><h1>etcd-chaos report: etcd ${esc(result.target.etcdVersion)}</h1>
-<div class="meta">${esc(result.run.suite)} suite · ${esc(result.run.startedAt)} · ${esc(formatDuration(result.run.durationMs))} · exit code ${result.summary.exitCode}</div>
+<div class="meta">${esc(result.run.suite)} suite${repeat > 1 ? ` × ${repeat} repetitions` : ''} · ${esc(result.run.startedAt)} · ${esc(formatDuration(result.run.durationMs))} · exit code ${result.summary.exitCode}</div>
 <div class="counts"><span class="count pass">${claims.pass} pass</span><span class="count fail">${claims.fail} fail</span><span class="count inconclusive">${claims.inconclusive} inconclusive</span></div>
 <dl>
 <dt>etcd</dt><dd>${esc(result.versions.etcd)} (requested ${esc(result.target.requestedVersion)})</dd>
@@ -54,10 +70,13 @@ export function renderHtml(result: RunResult): string {
 <dt>run</dt><dd>${esc(result.run.id)}</dd>
 </dl></header>
 <main>
+${caveat ? `<section class="caveat" id="caveat">${esc(caveat)}</section>` : ''}
 ${notPassing.length ? `<section id="not-passing"><h2>Failed and inconclusive</h2>${notPassing.map((finding) => findingBlock(finding, true)).join('\n')}</section>` : ''}
 <section id="claims"><h2>Claims</h2><table><thead><tr><th></th><th>claim</th><th>title</th><th>checks</th><th>source</th></tr></thead><tbody>
-${result.claims.map((entry) => `<tr><td><span class="badge ${entry.verdict}">${verdictWord(entry.verdict)}</span></td><td><code>${esc(entry.id)}</code></td><td>${esc(entry.title)}</td><td>${entry.findings}</td><td>${esc(entry.source)}</td></tr>`).join('\n')}
+${result.claims.map((entry) => `<tr><td><span class="badge ${entry.verdict}">${entry.notRun ? 'NOT RUN' : verdictWord(entry.verdict)}</span></td><td><code>${esc(entry.id)}</code></td><td>${esc(entry.title)}</td><td>${entry.findings}</td><td>${esc(entry.source)}</td></tr>`).join('\n')}
 </tbody></table></section>
+${repeat > 1 ? stabilitySection(result) : ''}
+${notRun.length ? `<section id="not-run"><h2>Not run</h2><table><thead><tr><th>claim</th><th>scenario</th><th>why</th></tr></thead><tbody>${notRun.map((finding) => `<tr><td><code>${esc(finding.claim)}</code></td><td>${esc(finding.scenario)}${repeat > 1 ? ` (repetition ${finding.repetition})` : ''}</td><td>${esc(finding.reason)}</td></tr>`).join('')}</tbody></table></section>` : ''}
 ${result.scenarios.map((scenario) => scenarioSection(result, scenario)).join('\n')}
 </main>
 <footer>etcd-chaos ${esc(result.tool.version)} · result schema v${result.schemaVersion} · data: result.json, evidence/</footer>
@@ -72,12 +91,25 @@ function findingBlock(finding: Finding, open: boolean): string {
   const evidence = finding.evidence.length
     ? `<dt>evidence</dt><dd class="evidence">${finding.evidence.map((path) => `<a href="${esc(path)}">${esc(path)}</a>`).join(' ')}</dd>`
     : '';
-  return `<details class="finding ${finding.verdict}"${open ? ' open' : ''}><summary><span class="badge ${finding.verdict}">${verdictWord(finding.verdict)}</span> <code>${esc(finding.claim)}</code> — ${esc(finding.check)} <small>(${esc(finding.scenario)})</small></summary>
+  return `<details class="finding ${finding.verdict}"${open ? ' open' : ''}><summary><span class="badge ${finding.verdict}">${findingWord(finding)}</span> <code>${esc(finding.claim)}</code> — ${esc(finding.check)} <small>(${esc(finding.scenario)}${finding.repetition > 1 ? `, repetition ${finding.repetition}` : ''}${finding.environmentDependent ? ', environment-dependent' : ''})</small></summary>
 <dl><dt>expected</dt><dd>${esc(finding.expected)}</dd><dt>observed</dt><dd>${esc(finding.observed)}</dd><dt>why</dt><dd>${esc(finding.reason)}</dd>${measurements}<dt>source</dt><dd>${esc(finding.source)}</dd>${evidence}</dl></details>`;
 }
 
+function stabilitySection(result: RunResult): string {
+  const repeat = result.run.repeat;
+  const rows = result.stability
+    .map(
+      (row) =>
+        `<tr><td>${row.flipped ? `<span class="flip">FLIPPED</span>${row.environmentDependent ? ' (environment-dependent)' : ''}` : 'stable'}</td><td><code>${esc(row.claim)}</code></td><td>${esc(row.check)}</td><td>${row.verdicts.pass}</td><td>${row.verdicts.fail}</td><td>${row.verdicts.inconclusive}</td><td>${(row.flipRate * 100).toFixed(0)} %</td><td>${esc(describeStability(row, repeat))}</td></tr>`,
+    )
+    .join('\n');
+  return `<section id="stability"><h2>Stability over ${repeat} repetitions</h2><p><small>A check flips when its repetitions did not all get the same verdict; the flip rate is the share of repetitions that differ from the most common verdict. Only environment-dependent checks (which measure this host on purpose) may flip without failing the run.</small></p><table><thead><tr><th></th><th>claim</th><th>check</th><th>pass</th><th>fail</th><th>inconclusive</th><th>flip rate</th><th></th></tr></thead><tbody>
+${rows}
+</tbody></table></section>`;
+}
+
 function scenarioSection(result: RunResult, scenario: ScenarioResult): string {
-  const findings = orderedFindings(result.findings.filter((finding) => finding.scenario === scenario.id));
+  const findings = orderedFindings(findingsOf(result, scenario));
   const charts = scenario.series.map((series) =>
     timeChart({
       title: series.name,
@@ -104,7 +136,9 @@ function scenarioSection(result: RunResult, scenario: ScenarioResult): string {
       : '';
     return `<h3>${esc(table.name)}</h3>${chart}<table><thead><tr>${table.columns.map((column) => `<th>${esc(column)}</th>`).join('')}</tr></thead><tbody>${table.rows.map((row) => `<tr>${row.map((value) => `<td>${value === null ? 'n/a' : esc(String(value))}</td>`).join('')}</tr>`).join('')}</tbody></table>${table.note ? `<p><small>${esc(table.note)}</small></p>` : ''}`;
   });
-  const windows = result.faultWindows.filter((window) => window.scenario === scenario.id);
+  const windows = result.faultWindows.filter(
+    (window) => window.scenario === scenario.id && window.repetition === scenario.repetition,
+  );
   const windowTable = windows.length
     ? `<details><summary>${windows.length} fault window(s)</summary><table><thead><tr><th>fault</th><th>targets</th><th>params</th><th>start</th><th>active</th></tr></thead><tbody>${windows
         .map(
@@ -113,7 +147,8 @@ function scenarioSection(result: RunResult, scenario: ScenarioResult): string {
         )
         .join('')}</tbody></table></details>`
     : '';
-  return `<section class="scenario" id="scenario-${esc(scenario.id)}"><h2>${esc(scenario.title)} <small><code>${esc(scenario.id)}</code></small></h2>
+  const anchor = result.run.repeat > 1 ? `${scenario.id}-${scenario.repetition}` : scenario.id;
+  return `<section class="scenario" id="scenario-${esc(anchor)}"><h2>${esc(scenario.title)} <small><code>${esc(scenarioLabel(result, scenario))}</code></small></h2>
 <p class="status-${scenario.status}">${esc(scenario.status)} in ${esc(formatDuration(scenario.durationMs))}${scenario.message ? ` — ${esc(scenario.message)}` : ''}</p>
 ${charts.join('\n')}
 ${tables.join('\n')}

@@ -1,7 +1,8 @@
 // JUnit XML for CI: one test suite per scenario, one test case per finding (class = scenario, name = claim id);
 // failed findings carry expected vs observed and the evidence paths, inconclusive ones are skipped with the reason.
 import { create } from 'xmlbuilder2';
-import type { RunResult } from '../result/run-result.js';
+import type { RunResult } from '../result/format.js';
+import { describeStability, findingsOf, runCaveat, scenarioLabel } from './model.js';
 
 export function renderJUnit(result: RunResult): string {
   const totals = {
@@ -17,10 +18,12 @@ export function renderJUnit(result: RunResult): string {
     errors: result.summary.scenarioErrors,
     time: (result.run.durationMs / 1000).toFixed(3),
   });
+  const caveat = runCaveat(result);
+  if (caveat) root.ele('properties').ele('property', { name: 'run.caveat', value: caveat });
   for (const scenario of result.scenarios) {
-    const findings = result.findings.filter((finding) => finding.scenario === scenario.id);
+    const findings = findingsOf(result, scenario);
     const suite = root.ele('testsuite', {
-      name: scenario.id,
+      name: scenarioLabel(result, scenario),
       tests: findings.length,
       failures: findings.filter((finding) => finding.verdict === 'fail').length,
       skipped: findings.filter((finding) => finding.verdict === 'inconclusive').length,
@@ -34,6 +37,7 @@ export function renderJUnit(result: RunResult): string {
       ['scenario.title', scenario.title],
       ['scenario.status', scenario.status],
       ['run.id', result.run.id],
+      ['run.repetition', String(scenario.repetition)],
     ] as const) {
       properties.ele('property', { name, value });
     }
@@ -54,8 +58,34 @@ export function renderJUnit(result: RunResult): string {
       ].join('\n');
       if (finding.verdict === 'fail')
         testcase.ele('failure', { message: finding.reason, type: 'claim-does-not-hold' }).txt(details);
-      else if (finding.verdict === 'inconclusive') testcase.ele('skipped', { message: finding.reason });
+      else if (finding.verdict === 'inconclusive')
+        testcase.ele('skipped', { message: finding.notRun ? `NOT RUN: ${finding.reason}` : finding.reason });
       testcase.ele('system-out').txt(details);
+    }
+  }
+  if (result.run.repeat > 1) {
+    // One case per check: a flip fails it (unless the check measures this host on purpose), as it fails the run.
+    const flipped = result.stability.filter((row) => row.flipped && !row.environmentDependent);
+    const suite = root.ele('testsuite', {
+      name: `stability over ${result.run.repeat} repetitions`,
+      tests: result.stability.length,
+      failures: flipped.length,
+      skipped: 0,
+      errors: 0,
+      time: '0',
+    });
+    for (const row of result.stability) {
+      const testcase = suite.ele('testcase', {
+        classname: `stability.${row.scenario}`,
+        name: `${row.claim}: ${row.check}`,
+        time: '0',
+      });
+      const line = describeStability(row, result.run.repeat);
+      if (row.flipped && !row.environmentDependent)
+        testcase.ele('failure', { message: `verdict flipped: ${line}`, type: 'unstable-verdict' }).txt(line);
+      testcase
+        .ele('system-out')
+        .txt(`${line}${row.environmentDependent ? ' (environment-dependent: measures this host)' : ''}`);
     }
   }
   return root.end({ prettyPrint: true });

@@ -1,7 +1,14 @@
 // The Markdown summary: headline, failed and inconclusive findings first (expected vs observed), every claim's
 // verdict, and the scenarios' tables (the tuning comparison). Short enough for a CI job summary.
-import type { RunResult } from '../result/run-result.js';
-import { formatDuration, orderedFindings, verdictWord } from './model.js';
+import type { RunResult } from '../result/format.js';
+import {
+  describeStability,
+  findingWord,
+  formatDuration,
+  orderedFindings,
+  runCaveat,
+  scenarioLabel,
+} from './model.js';
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' } as const;
 
@@ -16,12 +23,16 @@ export function renderMarkdown(result: RunResult): string {
   const lines: string[] = [
     `# etcd-chaos: etcd ${result.target.etcdVersion} — ${ICON.pass} ${claims.pass} pass · ${ICON.fail} ${claims.fail} fail · ${ICON.inconclusive} ${claims.inconclusive} inconclusive`,
     '',
-    `${result.run.suite} suite · ${formatDuration(result.run.durationMs)} · network ${result.run.network}${result.target.tls ? ' · TLS' : ''} · exit code ${result.summary.exitCode} · run \`${result.run.id}\``,
+    `${result.run.suite} suite${result.run.repeat > 1 ? ` × ${result.run.repeat} repetitions` : ''} · ${formatDuration(result.run.durationMs)} · network ${result.run.network}${result.target.tls ? ' · TLS' : ''} · exit code ${result.summary.exitCode} · run \`${result.run.id}\``,
   ];
+  const caveat = runCaveat(result);
+  if (caveat) lines.push('', `> ⚠️ **${caveat}**`);
   const flags = Object.entries(result.target.flags);
   if (flags.length > 0)
     lines.push('', `Flags: ${flags.map(([name, value]) => `\`--${name}=${value}\``).join(' ')}`);
-  const notPassing = orderedFindings(result.findings).filter((finding) => finding.verdict !== 'pass');
+  const notPassing = orderedFindings(result.findings).filter(
+    (finding) => finding.verdict !== 'pass' && !finding.notRun,
+  );
   if (notPassing.length > 0) {
     lines.push(
       '',
@@ -32,13 +43,50 @@ export function renderMarkdown(result: RunResult): string {
     );
     for (const finding of notPassing) {
       lines.push(
-        `| ${ICON[finding.verdict]} ${verdictWord(finding.verdict)} | \`${finding.claim}\` | ${cell(finding.check)} | ${cell(finding.expected)} | ${cell(finding.observed)} | ${cell(finding.reason)} |`,
+        `| ${ICON[finding.verdict]} ${findingWord(finding)} | \`${finding.claim}\` | ${cell(finding.check)}${finding.repetition > 1 ? ` (repetition ${finding.repetition})` : ''} | ${cell(finding.expected)} | ${cell(finding.observed)} | ${cell(finding.reason)} |`,
       );
     }
   }
   lines.push('', '## Claims', '', '| | claim | title | checks |', '|---|---|---|---|');
   for (const entry of result.claims) {
-    lines.push(`| ${ICON[entry.verdict]} | \`${entry.id}\` | ${cell(entry.title)} | ${entry.findings} |`);
+    lines.push(
+      `| ${entry.notRun ? '⏹️ NOT RUN' : ICON[entry.verdict]} | \`${entry.id}\` | ${cell(entry.title)} | ${entry.findings} |`,
+    );
+  }
+  if (result.run.repeat > 1) {
+    lines.push(
+      '',
+      `## Stability over ${result.run.repeat} repetitions`,
+      '',
+      '| | claim | check | pass | fail | inconclusive | flip rate |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const row of result.stability) {
+      const mark = row.flipped
+        ? row.environmentDependent
+          ? '🔁 flipped (environment-dependent)'
+          : '❌ flipped'
+        : '✅ stable';
+      lines.push(
+        `| ${mark} | \`${row.claim}\` | ${cell(row.check)} | ${row.verdicts.pass} | ${row.verdicts.fail} | ${row.verdicts.inconclusive} | ${(row.flipRate * 100).toFixed(0)} % |`,
+      );
+    }
+    const flips = result.stability.filter((row) => row.flipped);
+    if (flips.length > 0)
+      lines.push(
+        '',
+        ...flips.map(
+          (row) => `- \`${row.claim}\` ${cell(row.check)}: ${describeStability(row, result.run.repeat)}`,
+        ),
+      );
+  }
+  const notRun = result.findings.filter((finding) => finding.notRun);
+  if (notRun.length > 0) {
+    lines.push('', '## Not run', '', '| claim | scenario | why |', '|---|---|---|');
+    for (const finding of notRun)
+      lines.push(
+        `| \`${finding.claim}\` | ${cell(finding.scenario)}${finding.repetition > 1 ? ` (repetition ${finding.repetition})` : ''} | ${cell(finding.reason)} |`,
+      );
   }
   for (const scenario of result.scenarios) {
     for (const table of scenario.tables) {
@@ -58,7 +106,7 @@ export function renderMarkdown(result: RunResult): string {
     lines.push('', '## Scenarios that did not complete', '');
     for (const scenario of errors)
       lines.push(
-        `- \`${scenario.id}\`: ${scenario.status}${scenario.message ? ` — ${cell(scenario.message)}` : ''}`,
+        `- \`${scenarioLabel(result, scenario)}\`: ${scenario.status}${scenario.message ? ` — ${cell(scenario.message)}` : ''}`,
       );
   }
   lines.push(

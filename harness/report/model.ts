@@ -1,7 +1,5 @@
 // What renderers share: verdict labels, finding order, chart inputs derived from a scenario's result.
-import type { Finding, Verdict } from '../findings/finding.js';
-import type { RunResult, ScenarioResult } from '../result/run-result.js';
-import type { Series } from '../scenario/types.js';
+import type { Finding, RunResult, ScenarioResult, Series, Verdict } from '../result/format.js';
 import type { TimeMarker, TimeWindow } from './svg.js';
 
 export const VERDICT_ORDER: Readonly<Record<Verdict, number>> = { fail: 0, inconclusive: 1, pass: 2 };
@@ -15,11 +13,50 @@ export function verdictWord(verdict: Verdict): string {
   return verdict === 'pass' ? 'PASS' : verdict === 'fail' ? 'FAIL' : 'INCONCLUSIVE';
 }
 
+/** The label of a finding's verdict: NOT RUN for checks an interruption (or a crash) kept from running. */
+export function findingWord(finding: Finding): string {
+  return finding.notRun ? 'NOT RUN' : verdictWord(finding.verdict);
+}
+
+/** The findings of one scenario run (one repetition of it). */
+export function findingsOf(result: RunResult, scenario: ScenarioResult): Finding[] {
+  return result.findings.filter(
+    (finding) => finding.scenario === scenario.id && finding.repetition === scenario.repetition,
+  );
+}
+
+/** A scenario run's name in reports: its id, with the repetition when the run repeated the selection. */
+export function scenarioLabel(result: RunResult, scenario: ScenarioResult): string {
+  return result.run.repeat > 1 ? `${scenario.id} (repetition ${scenario.repetition})` : scenario.id;
+}
+
+/** Why the run is not a full verdict, for the top of every report; undefined for a run that ended normally. */
+export function runCaveat(result: RunResult): string | undefined {
+  if (result.interruption)
+    return `Interrupted by ${result.interruption.signal} at ${result.interruption.at}: ${result.summary.notRun} selected check(s) did not run (marked NOT RUN); exit code ${result.interruption.exitCode}.`;
+  if (!result.complete)
+    return `Incomplete: this result was written while the run was going on (or the run crashed); ${result.summary.notRun} selected check(s) had not run yet.`;
+  return undefined;
+}
+
+/** The stability line of a check for people: `pass 5/5` or `pass 3, fail 2 of 5 (flip rate 40 %)`. */
+export function describeStability(row: RunResult['stability'][number], repeat: number): string {
+  const parts = (['pass', 'fail', 'inconclusive'] as const)
+    .filter((verdict) => row.verdicts[verdict] > 0)
+    .map((verdict) => `${verdict} ${row.verdicts[verdict]}`);
+  return row.flipped
+    ? `${parts.join(', ')} of ${repeat} (flip rate ${(row.flipRate * 100).toFixed(0)} %)`
+    : `${parts.join(', ')}/${repeat}`;
+}
+
 /** Fault windows of a scenario (on the series' cluster when it names one), for shading. */
 export function windowsFor(result: RunResult, scenario: ScenarioResult, series: Series): TimeWindow[] {
   return result.faultWindows
     .filter(
-      (window) => window.scenario === scenario.id && (!series.cluster || window.cluster === series.cluster),
+      (window) =>
+        window.scenario === scenario.id &&
+        window.repetition === scenario.repetition &&
+        (!series.cluster || window.cluster === series.cluster),
     )
     .map((window) => ({
       from: window.startedAt,

@@ -1,25 +1,23 @@
-// Validation of result.json against the published JSON Schema (reports/schema/result.v1.schema.json), so renderers
-// and CI only ever read documents of the shape they expect.
-import { readFileSync } from 'node:fs';
+// Validation of result.json against the result format (harness/result/format.ts), so renderers and CI only ever read
+// documents of the shape they expect. The published schema file (reports/schema/) is generated from the same source.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { InputError } from '../errors.js';
-import { RESULT_SCHEMA_VERSION, type RunResult } from '../result/run-result.js';
-
-const SCHEMA_FILE = `reports/schema/result.v${RESULT_SCHEMA_VERSION}.schema.json`;
+import { RESULT_SCHEMA_VERSION, type RunResult, resultJsonSchema } from '../result/format.js';
 
 let validator: ValidateFunction | undefined;
 
-/** The schema document, found next to the package (works from the sources and from dist/). */
+/** The schema document (what reports/schema/result.v<N>.schema.json holds). */
 export function resultSchema(): object {
-  for (const prefix of ['../../', '../../../']) {
-    try {
-      return JSON.parse(readFileSync(new URL(`${prefix}${SCHEMA_FILE}`, import.meta.url), 'utf8')) as object;
-    } catch {
-      // try the other layout
-    }
-  }
-  throw new Error(`cannot find ${SCHEMA_FILE}`);
+  return resultJsonSchema();
+}
+
+/** The committed schema file's path (relative to the package root) and its exact text. */
+export function resultSchemaFile(): { readonly path: string; readonly text: string } {
+  return {
+    path: `reports/schema/result.v${RESULT_SCHEMA_VERSION}.schema.json`,
+    text: `${JSON.stringify(resultJsonSchema(), null, 2)}\n`,
+  };
 }
 
 function compiled(): ValidateFunction {
@@ -46,12 +44,15 @@ export function parseRunResult(text: string, where: string): RunResult {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${where} is not JSON: ${(error as Error).message}.`);
+    throw new InputError(`${where} is not JSON: ${(error as Error).message}.`, { cause: error });
   }
   const version = (document as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (version !== RESULT_SCHEMA_VERSION) {
     throw new InputError(
       `${where} has schemaVersion ${String(version)}; this etcd-chaos reads version ${RESULT_SCHEMA_VERSION}.`,
+      {
+        hint: 'Re-run the suite with this version of etcd-chaos, or render it with the version that wrote it.',
+      },
     );
   }
   const errors = resultSchemaErrors(document);

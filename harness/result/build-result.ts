@@ -1,20 +1,20 @@
-// Assembles the RunResult from a suite's outcome and the run's metadata, and writes `result.json`.
-import { mkdir, writeFile } from 'node:fs/promises';
+// Assembles the RunResult from what a run found so far and the run's metadata. Called after every scenario (an
+// incomplete result, `complete: false`) and once at the end, so a crash never loses what was already checked.
 import { cpus, hostname, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { claim } from '../claims/catalogue.js';
-import { type Verdict, worstVerdict } from '../findings/finding.js';
+import type { ClaimCatalogue } from '../claims/catalogue.js';
+import { worstVerdict } from '../findings/finding.js';
 import type { SuiteOutcome } from '../scenario/runner.js';
-import type { Intensity, RunTarget } from '../scenario/types.js';
+import type { RunTarget } from '../scenario/types.js';
 import { packageVersion } from '../util/package-info.js';
 import { TOXIPROXY_VERSION } from '../versions/catalog.js';
 import {
   type ClaimSummary,
-  exitCodeFor,
-  isAccepted,
+  type Intensity,
+  type InterruptSignal,
   RESULT_SCHEMA_VERSION,
   type RunResult,
-} from './run-result.js';
+} from './format.js';
+import { countVerdicts, exitCodeFor, INTERRUPT_EXIT_CODES, isAccepted, stabilityOf } from './run-result.js';
 
 export interface RunMetadata {
   readonly runId: string;
@@ -22,12 +22,17 @@ export interface RunMetadata {
   readonly endedAt: Date;
   readonly suite: 'quick' | 'full' | 'custom';
   readonly intensity: Intensity;
+  readonly repeat: number;
   readonly strict: boolean;
   readonly accepted: readonly string[];
   readonly target: RunTarget;
   readonly requestedVersion: string;
   readonly presets: readonly string[];
   readonly network: string;
+  readonly catalogue: ClaimCatalogue;
+  /** False while the run goes on (the file is rewritten after every scenario). */
+  readonly complete: boolean;
+  readonly interruption?: { readonly signal: InterruptSignal; readonly at: Date };
 }
 
 export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): RunResult {
@@ -38,18 +43,31 @@ export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): Ru
   const claimIds = [...new Set(findings.map((finding) => finding.claim))];
   const claims: ClaimSummary[] = claimIds.map((id) => {
     const own = findings.filter((finding) => finding.claim === id);
-    const about = claim(id);
+    const about = metadata.catalogue.get(id);
     return {
       id,
       title: about.title,
       source: about.source,
       verdict: worstVerdict(own.map((finding) => finding.verdict)),
       findings: own.length,
+      ...(own.every((finding) => finding.notRun) ? { notRun: true } : {}),
     };
   });
+  const stability = stabilityOf(findings, metadata.repeat);
+  const interruptedBy = metadata.interruption?.signal;
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     tool: { name: 'etcd-chaos', version: packageVersion() },
+    complete: metadata.complete,
+    ...(metadata.interruption
+      ? {
+          interruption: {
+            signal: metadata.interruption.signal,
+            at: metadata.interruption.at.toISOString(),
+            exitCode: INTERRUPT_EXIT_CODES[metadata.interruption.signal],
+          },
+        }
+      : {}),
     run: {
       id: metadata.runId,
       startedAt: metadata.startedAt.toISOString(),
@@ -57,6 +75,7 @@ export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): Ru
       durationMs: metadata.endedAt.getTime() - metadata.startedAt.getTime(),
       suite: metadata.suite,
       intensity: metadata.intensity,
+      repeat: metadata.repeat,
       strict: metadata.strict,
       accepted: metadata.accepted,
       backend: metadata.target.backend,
@@ -88,30 +107,22 @@ export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): Ru
       acceptedFailures: findings.filter(
         (finding) => finding.verdict === 'fail' && isAccepted(finding, metadata.accepted),
       ).length,
-      exitCode: exitCodeFor(findings, scenarioErrors, metadata.strict, metadata.accepted),
+      notRun: findings.filter((finding) => finding.notRun).length,
+      flippedChecks: stability.filter((row) => row.flipped).length,
+      exitCode: exitCodeFor({
+        findings,
+        stability,
+        scenarioErrors,
+        strict: metadata.strict,
+        accepted: metadata.accepted,
+        interruptedBy,
+        complete: metadata.complete,
+      }),
     },
     claims,
     findings,
+    stability,
     scenarios: outcome.scenarios,
     faultWindows: outcome.faultWindows,
-  };
-}
-
-export async function writeRunResult(reportDir: string, result: RunResult): Promise<string> {
-  await mkdir(reportDir, { recursive: true });
-  const path = join(reportDir, 'result.json');
-  // NaN and Infinity have no JSON form: write them as null rather than lose the document.
-  await writeFile(
-    path,
-    `${JSON.stringify(result, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`,
-  );
-  return path;
-}
-
-function countVerdicts(verdicts: readonly Verdict[]): Record<Verdict, number> {
-  return {
-    pass: verdicts.filter((verdict) => verdict === 'pass').length,
-    fail: verdicts.filter((verdict) => verdict === 'fail').length,
-    inconclusive: verdicts.filter((verdict) => verdict === 'inconclusive').length,
   };
 }

@@ -1,103 +1,107 @@
-// The result of a run, as written to `result.json`: versioned, self-describing, enough to re-render every report
-// format without the run (renderers read only this).
-import type { ClaimId } from '../claims/catalogue.js';
-import type { Finding, Verdict } from '../findings/finding.js';
-import type { RecordedFaultWindow } from '../scenario/context.js';
-import type { Intensity, LeaderEvent, ResultTable, Series } from '../scenario/types.js';
+// Judging a run from its findings: which failures an `--accept` entry covers, how stable each check was across
+// repetitions, and the exit code CI sees. Pure functions over the result format (harness/result/format.ts).
+import { worstVerdict } from '../findings/finding.js';
+import type { ExitCode, Finding, InterruptSignal, StabilityRow, Verdict, VerdictCounts } from './format.js';
 
-/** Bump on incompatible changes; the JSON Schema in reports/schema/ follows it. */
-export const RESULT_SCHEMA_VERSION = 1;
-
-export type ScenarioStatus = 'completed' | 'error' | 'timeout' | 'not-applicable' | 'cancelled';
-
-export interface ScenarioResult {
-  readonly id: string;
-  readonly title: string;
-  readonly claims: readonly ClaimId[];
-  readonly intensity: Intensity;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly status: ScenarioStatus;
-  /** For error/timeout/not-applicable: why. */
-  readonly message?: string;
-  readonly startedAt: string;
-  readonly durationMs: number;
-  readonly series: readonly Series[];
-  readonly tables: readonly ResultTable[];
-  readonly leaderEvents: readonly LeaderEvent[];
-}
-
-export interface ClaimSummary {
-  readonly id: ClaimId;
-  readonly title: string;
-  readonly source: string;
-  /** Worst verdict over the claim's findings; claims no selected scenario checks are absent. */
-  readonly verdict: Verdict;
-  readonly findings: number;
-}
-
-export interface RunResult {
-  readonly schemaVersion: typeof RESULT_SCHEMA_VERSION;
-  readonly tool: { readonly name: 'etcd-chaos'; readonly version: string };
-  readonly run: {
-    readonly id: string;
-    readonly startedAt: string;
-    readonly endedAt: string;
-    readonly durationMs: number;
-    readonly suite: 'quick' | 'full' | 'custom';
-    readonly intensity: Intensity;
-    readonly strict: boolean;
-    /** `--accept` entries (`claim` or `claim:check`): failures matching them do not fail the exit code. */
-    readonly accepted: readonly string[];
-    readonly backend: 'process' | 'docker';
-    readonly network: string;
-    readonly host: {
-      readonly hostname: string;
-      readonly platform: string;
-      readonly arch: string;
-      readonly cpus: number;
-      readonly memoryBytes: number;
-    };
-  };
-  readonly target: {
-    readonly etcdVersion: string;
-    readonly requestedVersion: string;
-    readonly flags: Readonly<Record<string, string>>;
-    readonly presets: readonly string[];
-    readonly tls: boolean;
-  };
-  readonly versions: { readonly etcd: string; readonly toxiproxy: string; readonly node: string };
-  readonly summary: {
-    readonly findings: Readonly<Record<Verdict, number>>;
-    readonly claims: Readonly<Record<Verdict, number>>;
-    readonly scenarioErrors: number;
-    /** Failed findings matching an `--accept` entry (still reported as fail). */
-    readonly acceptedFailures: number;
-    readonly exitCode: number;
-  };
-  readonly claims: readonly ClaimSummary[];
-  readonly findings: readonly Finding[];
-  readonly scenarios: readonly ScenarioResult[];
-  readonly faultWindows: readonly RecordedFaultWindow[];
-}
+export type {
+  ClaimSummary,
+  ExitCode,
+  RunResult,
+  ScenarioResult,
+  ScenarioStatus,
+  StabilityRow,
+} from './format.js';
+export { RESULT_SCHEMA_VERSION } from './format.js';
 
 /** Whether a finding matches an `--accept` entry: `claim` (every check of it) or `claim:check`. */
 export function isAccepted(finding: Finding, accepted: readonly string[]): boolean {
   return accepted.some((entry) => entry === finding.claim || entry === `${finding.claim}:${finding.check}`);
 }
 
+export const INTERRUPT_EXIT_CODES: Readonly<Record<InterruptSignal, 130 | 143>> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+};
+
+export interface ExitCodeInput {
+  readonly findings: readonly Finding[];
+  readonly stability: readonly StabilityRow[];
+  readonly scenarioErrors: number;
+  readonly strict: boolean;
+  readonly accepted?: readonly string[];
+  /** The run was stopped by a signal: never green, whatever was checked before. */
+  readonly interruptedBy?: InterruptSignal;
+  /** The run did not end normally (the file was written mid-run, or it crashed). */
+  readonly complete?: boolean;
+}
+
 /**
- * 0 when nothing failed; 1 when a finding failed (or, with `strict`, was inconclusive), unless every such finding is
- * accepted; 2 on harness errors.
+ * 130/143 when interrupted; 2 on harness errors or an incomplete run; 1 when a finding failed (or, with `strict`,
+ * was inconclusive) unless every such finding is accepted, or when a check flipped across repetitions without
+ * being environment-dependent; else 0.
  */
-export function exitCodeFor(
-  findings: readonly Finding[],
-  scenarioErrors: number,
-  strict: boolean,
-  accepted: readonly string[] = [],
-): number {
-  if (scenarioErrors > 0) return 2;
-  const counted = findings.filter((finding) => !isAccepted(finding, accepted));
+export function exitCodeFor(input: ExitCodeInput): ExitCode {
+  if (input.interruptedBy) return INTERRUPT_EXIT_CODES[input.interruptedBy];
+  if (input.complete === false || input.scenarioErrors > 0) return 2;
+  const accepted = input.accepted ?? [];
+  const counted = input.findings.filter((finding) => !isAccepted(finding, accepted));
   if (counted.some((finding) => finding.verdict === 'fail')) return 1;
-  if (strict && counted.some((finding) => finding.verdict === 'inconclusive')) return 1;
+  if (input.strict && counted.some((finding) => finding.verdict === 'inconclusive')) return 1;
+  if (input.stability.some((row) => row.flipped && !row.environmentDependent)) return 1;
   return 0;
+}
+
+export function countVerdicts(verdicts: readonly Verdict[]): VerdictCounts {
+  return {
+    pass: verdicts.filter((verdict) => verdict === 'pass').length,
+    fail: verdicts.filter((verdict) => verdict === 'fail').length,
+    inconclusive: verdicts.filter((verdict) => verdict === 'inconclusive').length,
+  };
+}
+
+/**
+ * One row per check (scenario, claim, check) over `repeat` repetitions. A repetition without a finding for a check
+ * (its scenario errored or never ran, leaving one inconclusive finding for the whole claim) counts as that
+ * finding's verdict, so every row's counts add up to `repeat` and a check cannot hide a flip by going missing.
+ */
+export function stabilityOf(findings: readonly Finding[], repeat: number): StabilityRow[] {
+  const groups = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const key = `${finding.scenario}\u0000${finding.claim}`;
+    groups.set(key, [...(groups.get(key) ?? []), finding]);
+  }
+  const rows: StabilityRow[] = [];
+  for (const group of groups.values()) {
+    const first = group[0] as Finding;
+    // A claim-wide stand-in (no check ran) carries the claim's title as its check name.
+    const standIn = (finding: Finding) =>
+      finding.check === finding.title && finding.verdict === 'inconclusive';
+    const checks = [...new Set(group.filter((finding) => !standIn(finding)).map((finding) => finding.check))];
+    if (checks.length === 0) checks.push(first.check);
+    for (const check of checks) {
+      const verdicts: Verdict[] = [];
+      let environmentDependent = false;
+      for (let repetition = 1; repetition <= repeat; repetition++) {
+        const inRepetition = group.filter((finding) => finding.repetition === repetition);
+        const own = inRepetition.filter((finding) => finding.check === check);
+        if (own.some((finding) => finding.environmentDependent)) environmentDependent = true;
+        const decided = own.length > 0 ? own : inRepetition.filter(standIn);
+        verdicts.push(
+          decided.length > 0 ? worstVerdict(decided.map((finding) => finding.verdict)) : 'inconclusive',
+        );
+      }
+      const counts = countVerdicts(verdicts);
+      const mostCommon = Math.max(counts.pass, counts.fail, counts.inconclusive);
+      rows.push({
+        claim: first.claim,
+        scenario: first.scenario,
+        check,
+        verdicts: counts,
+        flipRate: repeat === 0 ? 0 : (repeat - mostCommon) / repeat,
+        flipped: mostCommon < repeat,
+        environmentDependent,
+      });
+    }
+  }
+  return rows;
 }

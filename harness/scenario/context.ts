@@ -1,11 +1,15 @@
 // One scenario's run: the context handed to `run(ctx)`, and everything it must clean up and hand over afterwards
 // (findings, fault windows, series, leader events, logs as evidence).
+
+import type { ClaimCatalogue } from '../claims/catalogue.js';
 import { ClusterSpec } from '../cluster/spec.js';
 import type { StartedCluster } from '../cluster/types.js';
-import { FaultRunner, type FaultRunnerOptions, type FaultWindow } from '../faults/runner.js';
+import { HarnessError } from '../errors.js';
+import { FaultRunner, type FaultRunnerOptions } from '../faults/runner.js';
 import { type CheckOutcome, type Finding, toFinding } from '../findings/finding.js';
 import { LeaderTimeline, type LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ToolRun } from '../procedures/tool-run.js';
+import type { RecordedFaultWindow } from '../result/format.js';
 import type { Session } from '../session.js';
 import { ledgerToJson } from '../workload/ledger.js';
 import { LedgerWriter, type LedgerWriterOptions } from '../workload/ledger-writer.js';
@@ -13,13 +17,15 @@ import { bucketize, bucketPoints } from '../workload/windows.js';
 import { EvidenceRecorder } from './evidence.js';
 import type { Intensity, LeaderEvent, ResultTable, RunTarget, ScenarioContext, Series } from './types.js';
 
-export interface RecordedFaultWindow extends FaultWindow {
-  readonly scenario: string;
-  readonly cluster: string;
-}
+export type { RecordedFaultWindow } from '../result/format.js';
 
 export interface ScenarioRunInit<P> {
   readonly scenario: string;
+  /** The claims the scenario lists: the only ones it may report under. */
+  readonly claims: readonly string[];
+  readonly catalogue: ClaimCatalogue;
+  /** 1..N under `--repeat N`. */
+  readonly repetition: number;
   readonly params: P;
   readonly intensity: Intensity;
   readonly target: RunTarget;
@@ -31,6 +37,7 @@ export interface ScenarioRunInit<P> {
 
 export class ScenarioRun<P> implements ScenarioContext<P> {
   readonly scenario: string;
+  readonly repetition: number;
   readonly params: P;
   readonly intensity: Intensity;
   readonly target: RunTarget;
@@ -50,12 +57,16 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
 
   constructor(private readonly init: ScenarioRunInit<P>) {
     this.scenario = init.scenario;
+    this.repetition = init.repetition;
     this.params = init.params;
     this.intensity = init.intensity;
     this.target = init.target;
     this.session = init.session;
     this.signal = init.signal;
-    this.evidence = new EvidenceRecorder(init.reportDir, init.scenario);
+    this.evidence = new EvidenceRecorder(
+      init.reportDir,
+      init.repetition > 1 ? `repetition-${init.repetition}/${init.scenario}` : init.scenario,
+    );
   }
 
   step(message: string): void {
@@ -110,10 +121,17 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
   }
 
   report(outcome: CheckOutcome, evidence: readonly string[] = []): Finding {
+    if (!this.init.claims.includes(outcome.claim)) {
+      throw new HarnessError(
+        `scenario ${this.scenario} reported a finding under claim \`${outcome.claim}\`, which it does not list in \`claims\` (${this.init.claims.join(', ')})`,
+      );
+    }
     const finding = toFinding(outcome, {
       scenario: this.scenario,
       etcdVersion: this.target.version.toString(),
       evidence: [...new Set([...evidence, ...this.evidence.paths])],
+      repetition: this.repetition,
+      about: this.init.catalogue.get(outcome.claim),
     });
     this.findings.push(finding);
     return finding;
@@ -173,7 +191,12 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     for (const { cluster: owner, runner } of mine(this.faultRunners)) {
       await attempt(`healing faults on ${owner}`, () => runner.healAll({ quiet: true }));
       for (const window of runner.windows())
-        this.faultWindows.push({ ...window, scenario: this.scenario, cluster: owner });
+        this.faultWindows.push({
+          ...window,
+          scenario: this.scenario,
+          repetition: this.repetition,
+          cluster: owner,
+        });
     }
     for (const { cluster: owner, timeline } of mine(this.timelines)) {
       await attempt(`stopping the leader timeline of ${owner}`, async () => {

@@ -1,10 +1,9 @@
-// Finds scenarios: the built-in list (scenarios/index.ts) plus files a user drops into `--scenario-dir`
-// (`*.js`/`*.mjs`, or `*.ts` transpiled with the TypeScript compiler when it is installed). Each file default-exports
-// a scenario definition: an object with id, title, claims, params and run(ctx); no import of the harness is needed.
+// Loads the scenario files a user drops into `--scenario-dir` (`*.js`/`*.mjs`, or `*.ts` transpiled with the
+// TypeScript compiler when it is installed). Each file default-exports a scenario definition: an object with id,
+// title, claims (and its own claims in ownClaims), params and run(ctx); importing `etcd-chaos` is optional.
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isClaimId } from '../claims/catalogue.js';
 import { describeError, InputError } from '../errors.js';
 import type { ScenarioDefinition } from './types.js';
 
@@ -52,9 +51,25 @@ export function validateScenario(value: unknown, where: string): ScenarioDefinit
     problems.push('title must be a non-empty string');
   if (!Array.isArray(candidate.claims) || candidate.claims.length === 0)
     problems.push('claims must list at least one claim id');
-  else
-    for (const id of candidate.claims)
-      if (!isClaimId(String(id))) problems.push(`unknown claim \`${String(id)}\` (see etcd-chaos list)`);
+  else if (candidate.claims.some((id) => typeof id !== 'string'))
+    problems.push('claims must be strings (claim ids)');
+  if (candidate.ownClaims !== undefined) {
+    if (!Array.isArray(candidate.ownClaims))
+      problems.push('ownClaims must be an array of { id, title, source }');
+    else
+      for (const declaration of candidate.ownClaims as unknown[]) {
+        const entry = declaration as { id?: unknown; title?: unknown; source?: unknown } | null;
+        if (
+          !entry ||
+          typeof entry.id !== 'string' ||
+          typeof entry.title !== 'string' ||
+          typeof entry.source !== 'string'
+        )
+          problems.push(
+            `ownClaims entries need string id, title and source, got ${JSON.stringify(declaration)}`,
+          );
+      }
+  }
   if (candidate.params !== undefined && (typeof candidate.params !== 'object' || candidate.params === null))
     problems.push('params must be an object');
   if (typeof candidate.run !== 'function') problems.push('run must be a function');

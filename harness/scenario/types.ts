@@ -1,6 +1,6 @@
 // The scenario model: a scenario declares its id, title, the claims it checks, typed parameters with quick/full
 // intensities, and a `run(ctx)` that uses only the context (the public harness API). One file per scenario.
-import type { ClaimId } from '../claims/catalogue.js';
+import type { ClaimDeclaration, ClaimId } from '../claims/catalogue.js';
 import type { EtcdFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import type { ClusterSpec, ImageOverrides } from '../cluster/spec.js';
@@ -10,13 +10,14 @@ import type { CheckOutcome, Finding } from '../findings/finding.js';
 import type { LeaderTimeline, LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ParamSpecs, ParsedParams } from '../params.js';
 import type { ToolRun } from '../procedures/tool-run.js';
+import type { Intensity, ResultTable, Series } from '../result/format.js';
 import type { Session } from '../session.js';
 import type { EtcdCapabilities } from '../versions/capabilities.js';
 import type { EtcdVersion } from '../versions/version.js';
 import type { LedgerWriter, LedgerWriterOptions } from '../workload/ledger-writer.js';
 import type { EvidenceRecorder } from './evidence.js';
 
-export type Intensity = 'quick' | 'full';
+export type { Intensity, LeaderEvent, ResultTable, Series, SeriesPoint } from '../result/format.js';
 
 /** What the run targets: the user's version, flags and TLS choice, shared by every scenario. */
 export interface RunTarget {
@@ -30,42 +31,6 @@ export interface RunTarget {
   readonly backend: Backend;
   /** Image references for the docker backend (empty: official if present, else built locally). */
   readonly images: ImageOverrides;
-}
-
-export interface SeriesPoint {
-  /** Epoch ms. */
-  readonly at: number;
-  /** null: no data here (an outage); charts break the line instead of drawing across. */
-  readonly value: number | null;
-}
-
-/** A time series for charts (put latency, db size, ...). */
-export interface Series {
-  readonly name: string;
-  readonly unit: string;
-  /** The cluster it was measured on (charts shade that cluster's fault windows). */
-  readonly cluster?: string;
-  readonly points: readonly SeriesPoint[];
-  /** Horizontal reference lines (e.g. the quota, the alert threshold). */
-  readonly thresholds?: readonly { readonly label: string; readonly value: number }[];
-}
-
-/** A table for the report (e.g. the tuning comparison): column headers and rows of cells. */
-export interface ResultTable {
-  readonly name: string;
-  readonly columns: readonly string[];
-  readonly rows: readonly (readonly (string | number | null)[])[];
-  readonly note?: string;
-  /** Numeric columns the report also draws as grouped bars (the first column labels the groups). */
-  readonly chart?: { readonly columns: readonly string[] };
-}
-
-/** Leader changes as seen by the timeline, for charts. */
-export interface LeaderEvent {
-  readonly at: number;
-  /** Absent while no leader is agreed. */
-  readonly leader?: string;
-  readonly cluster: string;
 }
 
 export interface ScenarioContext<P> {
@@ -109,7 +74,13 @@ export interface ScenarioDefinition<S extends ParamSpecs = ParamSpecs> {
   /** Kebab-case, unique: `backup-restore`. */
   readonly id: string;
   readonly title: string;
-  readonly claims: readonly ClaimId[];
+  /**
+   * Every claim this scenario reports under: built-in ids (see `etcd-chaos list`) and the ids it declares in
+   * `ownClaims`. Reporting under a claim not listed here is a scenario bug (the finding is refused).
+   */
+  readonly claims: readonly (ClaimId | (string & {}))[];
+  /** Claims of the scenario's own (user scenarios): id, title, source; they appear in every report like built-ins. */
+  readonly ownClaims?: readonly ClaimDeclaration[];
   readonly params: S;
   /** Parameter values for each intensity, over the defaults. */
   readonly intensities?: {

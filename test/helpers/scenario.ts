@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClaimCatalogue } from '../../harness/claims/catalogue.js';
 import type { Backend } from '../../harness/cluster/types.js';
 import type { Finding } from '../../harness/findings/finding.js';
 import type { ScenarioResult } from '../../harness/result/run-result.js';
@@ -47,6 +48,7 @@ export async function runScenarioForTest(
     },
     session,
     reportDir,
+    catalogue: ClaimCatalogue.builtIn(),
     signal: new AbortController().signal,
     params: options.params ? { [definition.id]: options.params } : undefined,
   });

@@ -43,9 +43,10 @@ describe('result.json schema', () => {
   });
 
   it('refuses other schema versions and non-JSON', () => {
-    expect(() => parseRunResult(JSON.stringify({ ...fixtureResult(), schemaVersion: 2 }), 'r.json')).toThrow(
-      /schemaVersion 2/,
-    );
+    for (const version of [1, 3])
+      expect(() =>
+        parseRunResult(JSON.stringify({ ...fixtureResult(), schemaVersion: version }), 'r.json'),
+      ).toThrow(new RegExp(`schemaVersion ${version}`));
     expect(() => parseRunResult('{ nope', 'r.json')).toThrow(/not JSON/);
   });
 });
@@ -150,11 +151,13 @@ describe('accepted deviations', () => {
   it('keep a failure in the result but not in the exit code', async () => {
     const { exitCodeFor } = await import('../../harness/result/run-result.js');
     const findings = fixtureResult().findings;
-    expect(exitCodeFor(findings, 0, false)).toBe(1);
-    expect(exitCodeFor(findings, 0, false, ['metrics.exposed'])).toBe(0);
-    expect(exitCodeFor(findings, 0, false, ['metrics.exposed:etcd_disk_writes_total'])).toBe(0);
-    expect(exitCodeFor(findings, 0, false, ['metrics.exposed:some other check'])).toBe(1);
-    expect(exitCodeFor(findings, 0, true, ['metrics.exposed'])).toBe(1); // strict: the inconclusive one still counts
-    expect(exitCodeFor(findings, 1, false, ['metrics.exposed'])).toBe(2);
+    const judge = (scenarioErrors: number, strict: boolean, accepted: string[] = []) =>
+      exitCodeFor({ findings, stability: [], scenarioErrors, strict, accepted });
+    expect(judge(0, false)).toBe(1);
+    expect(judge(0, false, ['metrics.exposed'])).toBe(0);
+    expect(judge(0, false, ['metrics.exposed:etcd_disk_writes_total'])).toBe(0);
+    expect(judge(0, false, ['metrics.exposed:some other check'])).toBe(1);
+    expect(judge(0, true, ['metrics.exposed'])).toBe(1); // strict: the inconclusive one still counts
+    expect(judge(1, false, ['metrics.exposed'])).toBe(2);
   });
 });

@@ -1,8 +1,10 @@
 // Which scenarios a suite runs: the upgrade rehearsals (two releases, several clusters) only in the full suite, and
 // whenever they are named, by id or by a claim they check.
 import { describe, expect, it } from 'vitest';
-import { selectScenarios } from '../../harness/cli/scenario-selection.js';
-import { BUILT_IN_SCENARIOS } from '../../scenarios/index.js';
+import { availableScenarios, selectScenarios } from '../../harness/cli/scenario-selection.js';
+import { BUILT_IN_SCENARIOS as BUILT_IN } from '../../scenarios/index.js';
+
+const BUILT_IN_SCENARIOS = await availableScenarios(BUILT_IN, []);
 
 const ids = (list: readonly { id: string }[]) => list.map((scenario) => scenario.id);
 

@@ -1,0 +1,328 @@
+// The result format (`result.json`), defined once: these TypeBox schemas give both the TypeScript types every
+// recorder, check and renderer uses and the published JSON Schema (`npm run schema` writes
+// reports/schema/result.v<N>.schema.json from them; a test fails when the committed file differs).
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+/** Bump on incompatible changes; the schema file name follows it. */
+export const RESULT_SCHEMA_VERSION = 2;
+
+/** A string enum rendered as `{ "type": "string", "enum": [...] }` (readable in the published schema). */
+function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/** Makes every property and array of a static type readonly (results are values, never mutated). */
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+type Format<S extends TSchema> = DeepReadonly<Static<S>>;
+
+const closed = { additionalProperties: false } as const;
+const nonEmpty = Type.String({ minLength: 1 });
+const dateTime = Type.String({ format: 'date-time' });
+const epochMs = Type.Number({ minimum: 0, description: 'epoch milliseconds' });
+const exactVersion = Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$' });
+const finiteOrNull = Type.Union([Type.Number(), Type.Null()], {
+  description: 'null where a value has no JSON form (NaN, Infinity) or there is no data (an outage)',
+});
+
+export const VERDICTS = ['pass', 'fail', 'inconclusive'] as const;
+export const VerdictSchema = StringEnum(VERDICTS);
+export type Verdict = Static<typeof VerdictSchema>;
+
+export const MEASUREMENT_UNITS = [
+  'ms',
+  's',
+  'bytes',
+  'count',
+  'per-minute',
+  'percent',
+  'revision',
+  'ratio',
+  'puts/s',
+] as const;
+export const MeasurementSchema = Type.Object(
+  {
+    name: nonEmpty,
+    // A number in memory (NaN when there was nothing to measure); JSON has no NaN, so the file holds null there.
+    value: Type.Unsafe<number>({ type: ['number', 'null'] }),
+    unit: StringEnum(MEASUREMENT_UNITS),
+  },
+  closed,
+);
+export type Measurement = Format<typeof MeasurementSchema>;
+export type MeasurementUnit = (typeof MEASUREMENT_UNITS)[number];
+
+export const FindingSchema = Type.Object(
+  {
+    claim: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)+$' }),
+    scenario: nonEmpty,
+    check: Type.String({ minLength: 1, description: 'which check of the claim (stable across repetitions)' }),
+    title: nonEmpty,
+    source: nonEmpty,
+    verdict: VerdictSchema,
+    reason: Type.String({ description: 'why this verdict' }),
+    expected: Type.String(),
+    observed: Type.String(),
+    measurements: Type.Array(MeasurementSchema),
+    evidence: Type.Array(
+      Type.String({ pattern: '^(?!/)(?!.*\\.\\.)', description: 'a path relative to the report dir' }),
+    ),
+    etcdVersion: exactVersion,
+    repetition: Type.Integer({ minimum: 1, description: 'which repetition of the run (1..repeat)' }),
+    environmentDependent: Type.Optional(
+      Type.Boolean({
+        description:
+          "the verdict follows this host's own performance on purpose (e.g. its disk's fsync latency): flips across repetitions are reported, not a defect",
+      }),
+    ),
+    notRun: Type.Optional(
+      Type.Boolean({ description: 'the check never ran (the run was interrupted or had not reached it)' }),
+    ),
+  },
+  closed,
+);
+export type Finding = Format<typeof FindingSchema>;
+
+export const SeriesSchema = Type.Object(
+  {
+    name: nonEmpty,
+    unit: Type.String(),
+    cluster: Type.Optional(
+      Type.String({ minLength: 1, description: 'the cluster it was measured on (charts shade its faults)' }),
+    ),
+    points: Type.Array(Type.Object({ at: epochMs, value: finiteOrNull }, closed)),
+    thresholds: Type.Optional(
+      Type.Array(Type.Object({ label: Type.String(), value: Type.Number() }, closed)),
+    ),
+  },
+  closed,
+);
+/** A time series for charts (put latency, db size, ...). */
+export type Series = Format<typeof SeriesSchema>;
+export type SeriesPoint = Series['points'][number];
+
+export const ResultTableSchema = Type.Object(
+  {
+    name: nonEmpty,
+    columns: Type.Array(Type.String()),
+    rows: Type.Array(Type.Array(Type.Union([Type.String(), Type.Number(), Type.Null()]))),
+    note: Type.Optional(Type.String()),
+    chart: Type.Optional(
+      Type.Object(
+        { columns: Type.Array(Type.String(), { description: 'numeric columns drawn as grouped bars' }) },
+        closed,
+      ),
+    ),
+  },
+  closed,
+);
+/** A table for the report (e.g. the tuning comparison): column headers and rows of cells. */
+export type ResultTable = Format<typeof ResultTableSchema>;
+
+export const LeaderEventSchema = Type.Object(
+  { at: epochMs, leader: Type.Optional(Type.String()), cluster: nonEmpty },
+  closed,
+);
+/** A leader change as a timeline saw it (no `leader` while none is agreed). */
+export type LeaderEvent = Format<typeof LeaderEventSchema>;
+
+export const SCENARIO_STATUSES = ['completed', 'error', 'timeout', 'not-applicable', 'cancelled'] as const;
+export type ScenarioStatus = (typeof SCENARIO_STATUSES)[number];
+export const INTENSITIES = ['quick', 'full'] as const;
+export type Intensity = (typeof INTENSITIES)[number];
+
+export const ScenarioResultSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z][a-z0-9-]*$' }),
+    title: nonEmpty,
+    claims: Type.Array(nonEmpty),
+    repetition: Type.Integer({ minimum: 1 }),
+    intensity: StringEnum(INTENSITIES),
+    params: Type.Record(Type.String(), Type.Unknown()),
+    status: StringEnum(SCENARIO_STATUSES),
+    message: Type.Optional(Type.String({ description: 'for error/timeout/not-applicable/cancelled: why' })),
+    startedAt: dateTime,
+    durationMs: Type.Number({ minimum: 0 }),
+    series: Type.Array(SeriesSchema),
+    tables: Type.Array(ResultTableSchema),
+    leaderEvents: Type.Array(LeaderEventSchema),
+  },
+  closed,
+);
+export type ScenarioResult = Format<typeof ScenarioResultSchema>;
+
+export const FAULT_KINDS = ['network', 'disk', 'node', 'quota'] as const;
+export const FaultWindowSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    fault: nonEmpty,
+    kind: StringEnum(FAULT_KINDS),
+    params: Type.Record(Type.String(), Type.Unknown()),
+    target: nonEmpty,
+    targets: Type.Array(Type.String()),
+    startedAt: epochMs,
+    injectedAt: epochMs,
+    endedAt: Type.Optional(epochMs),
+    recoveredAt: Type.Optional(epochMs),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    healError: Type.Optional(Type.String()),
+    scenario: nonEmpty,
+    repetition: Type.Integer({ minimum: 1 }),
+    cluster: nonEmpty,
+  },
+  closed,
+);
+/** A fault as it was injected into one cluster of one scenario (what charts shade). */
+export type RecordedFaultWindow = Format<typeof FaultWindowSchema>;
+
+export const ClaimSummarySchema = Type.Object(
+  {
+    id: nonEmpty,
+    title: nonEmpty,
+    source: nonEmpty,
+    verdict: VerdictSchema,
+    findings: Type.Integer({ minimum: 0 }),
+    notRun: Type.Optional(Type.Boolean({ description: 'no check of this claim ran' })),
+  },
+  closed,
+);
+export type ClaimSummary = Format<typeof ClaimSummarySchema>;
+
+const verdictCounts = Type.Object(
+  {
+    pass: Type.Integer({ minimum: 0 }),
+    fail: Type.Integer({ minimum: 0 }),
+    inconclusive: Type.Integer({ minimum: 0 }),
+  },
+  closed,
+);
+export type VerdictCounts = Static<typeof verdictCounts>;
+
+export const StabilityRowSchema = Type.Object(
+  {
+    claim: nonEmpty,
+    scenario: nonEmpty,
+    check: nonEmpty,
+    verdicts: verdictCounts,
+    flipRate: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: 'share of repetitions whose verdict differs from the most common one',
+    }),
+    flipped: Type.Boolean({ description: 'the repetitions did not all give the same verdict' }),
+    environmentDependent: Type.Boolean(),
+  },
+  closed,
+);
+/** One check over every repetition of a run: how often each verdict came, and whether it flipped. */
+export type StabilityRow = Format<typeof StabilityRowSchema>;
+
+export const EXIT_CODES = [0, 1, 2, 130, 143] as const;
+export type ExitCode = (typeof EXIT_CODES)[number];
+export const INTERRUPT_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+export type InterruptSignal = (typeof INTERRUPT_SIGNALS)[number];
+
+export const RunResultSchema = Type.Object(
+  {
+    schemaVersion: Type.Literal(RESULT_SCHEMA_VERSION),
+    tool: Type.Object({ name: Type.Literal('etcd-chaos'), version: nonEmpty }, closed),
+    complete: Type.Boolean({
+      description:
+        'false while the run is going on (the file is rewritten after every scenario) or when it never ended normally (a crash, an interruption)',
+    }),
+    interruption: Type.Optional(
+      Type.Object(
+        {
+          signal: StringEnum(INTERRUPT_SIGNALS),
+          at: dateTime,
+          exitCode: Type.Union([Type.Literal(130), Type.Literal(143)]),
+        },
+        closed,
+      ),
+    ),
+    run: Type.Object(
+      {
+        id: nonEmpty,
+        startedAt: dateTime,
+        endedAt: dateTime,
+        durationMs: Type.Number({ minimum: 0 }),
+        suite: StringEnum(['quick', 'full', 'custom'] as const),
+        intensity: StringEnum(INTENSITIES),
+        repeat: Type.Integer({ minimum: 1, description: 'how many times the selection ran (--repeat)' }),
+        strict: Type.Boolean(),
+        accepted: Type.Array(nonEmpty, { description: '--accept entries: claim or claim:check' }),
+        backend: StringEnum(['process', 'docker'] as const),
+        network: Type.String(),
+        host: Type.Object(
+          {
+            hostname: Type.String(),
+            platform: Type.String(),
+            arch: Type.String(),
+            cpus: Type.Integer({ minimum: 1 }),
+            memoryBytes: Type.Number(),
+          },
+          closed,
+        ),
+      },
+      closed,
+    ),
+    target: Type.Object(
+      {
+        etcdVersion: exactVersion,
+        requestedVersion: Type.String(),
+        flags: Type.Record(Type.String(), Type.String()),
+        presets: Type.Array(Type.String()),
+        tls: Type.Boolean(),
+      },
+      closed,
+    ),
+    versions: Type.Object(
+      { etcd: nonEmpty, toxiproxy: nonEmpty, node: nonEmpty },
+      { additionalProperties: Type.String() },
+    ),
+    summary: Type.Object(
+      {
+        findings: verdictCounts,
+        claims: verdictCounts,
+        scenarioErrors: Type.Integer({ minimum: 0 }),
+        acceptedFailures: Type.Integer({
+          minimum: 0,
+          description: 'failed findings matching an --accept entry (still reported as fail)',
+        }),
+        notRun: Type.Integer({ minimum: 0, description: 'selected checks that never ran' }),
+        flippedChecks: Type.Integer({
+          minimum: 0,
+          description:
+            'checks whose verdict changed across repetitions (environment-dependent ones included)',
+        }),
+        exitCode: Type.Unsafe<ExitCode>({ type: 'integer', enum: [...EXIT_CODES] }),
+      },
+      closed,
+    ),
+    claims: Type.Array(ClaimSummarySchema),
+    findings: Type.Array(FindingSchema),
+    stability: Type.Array(StabilityRowSchema),
+    scenarios: Type.Array(ScenarioResultSchema),
+    faultWindows: Type.Array(FaultWindowSchema),
+  },
+  {
+    ...closed,
+    $id: `https://etcd-chaos.dev/schema/result.v${RESULT_SCHEMA_VERSION}.schema.json`,
+    title: 'etcd-chaos run result',
+    description:
+      'What one `etcd-chaos run` (or rehearsal) checked and found: every finding with its claim, source, expected and observed values, verdict and evidence; generated from harness/result/format.ts.',
+  },
+);
+export type RunResult = Format<typeof RunResultSchema>;
+
+/** The published JSON Schema document (what `npm run schema` writes). */
+export function resultJsonSchema(): object {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    ...JSON.parse(JSON.stringify(RunResultSchema)),
+  };
+}
