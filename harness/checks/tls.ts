@@ -5,6 +5,15 @@ import { type CheckOutcome, measure } from '../findings/finding.js';
 
 export type TlsCase = 'wrong CA' | 'foreign client certificate' | 'no client certificate';
 
+/**
+ * The TLS version the cluster was pinned to for the case (`--tls-min-version`/`--tls-max-version`, 3.5+), or
+ * `default` where the release cannot pin it. The version decides the mechanism: in TLS 1.2 the server refuses a
+ * client certificate inside the handshake (the client always reads the alert); in TLS 1.3 it refuses it after the
+ * client finished the handshake, so whether the client reads the alert or writes into a closed connection first
+ * ("broken pipe") is a race.
+ */
+export type TlsPin = 'TLS 1.2' | 'TLS 1.3' | 'default';
+
 export interface EtcdctlRun {
   readonly exitCode: number;
   /** stdout and stderr as printed. */
@@ -13,14 +22,36 @@ export interface EtcdctlRun {
 
 export interface TlsCaseRecord {
   readonly case: TlsCase;
+  readonly tls: TlsPin;
   /** The right CA and client certificate against the same endpoint: must work, or the case proves nothing. */
   readonly control: { readonly data: EtcdctlRun; readonly health: EtcdctlRun };
   /** `etcdctl get` with the case's credentials. */
   readonly data: EtcdctlRun;
-  /** `etcdctl endpoint health` with the case's credentials, run several times (the reason can vary run to run). */
+  /**
+   * `etcdctl endpoint health` with the case's credentials: sampled until a run does not name the cause (after a
+   * minimum for the rate) or `plannedRuns` runs did.
+   */
   readonly health: readonly EtcdctlRun[];
+  /** The sample size a pass needs: every one of that many runs named the cause. */
+  readonly plannedRuns: number;
   /** `rejected connection` errors the member logged meanwhile (the server's side of the story). */
   readonly serverLog: readonly string[];
+}
+
+/** The chance of a wrong pass the sample size is chosen for: below 1 in 10,000. */
+export const TLS_FALSE_PASS_BOUND = 1e-4;
+
+/**
+ * The smallest share of runs not naming the cause that `runs` clean runs rule out: at that share or above, all of
+ * them naming it has a chance below TLS_FALSE_PASS_BOUND ((1 - r)^runs < bound).
+ */
+export function detectableShare(runs: number): number {
+  return runs <= 0 ? 1 : 1 - TLS_FALSE_PASS_BOUND ** (1 / runs);
+}
+
+/** Whether one `endpoint health` run reported the endpoint unhealthy and named the certificate problem. */
+export function namesCause(run: EtcdctlRun): boolean {
+  return !healthy(run) && NAMES_CAUSE.test(run.output);
 }
 
 /** Words that say the problem is the certificate, as Go's TLS stack and etcd print it. */
@@ -59,20 +90,22 @@ function healthy(run: EtcdctlRun): boolean {
 }
 
 export function checkTlsCaseRefused(record: TlsCaseRecord): CheckOutcome {
-  const base = { claim: 'tls.mismatch' as const, check: record.case };
+  const base = { claim: 'tls.mismatch' as const, check: `${record.case} (${record.tls})` };
   const attempts = record.health.length;
-  const named = record.health.filter((run) => !healthy(run) && NAMES_CAUSE.test(run.output));
+  const named = record.health.filter(namesCause);
   const unhealthy = record.health.filter((run) => !healthy(run) && run.exitCode !== 0);
   const causes = [...new Set(record.health.map((run) => causeOf(run.output)))];
   const lines = [...new Set(record.health.map((run) => healthLine(run.output)).filter(Boolean))];
   const inHealthLine = record.health.some((run) => NAMES_CAUSE.test(healthLine(run.output)));
-  const expected =
-    'the request is refused (non-zero exit); every `etcdctl endpoint health` run reports the endpoint unhealthy and its output names the certificate problem (x509 / certificate / authority); the right CA and certificate work';
-  const observed = `get: exit ${record.data.exitCode} (${causeOf(record.data.output)}); endpoint health: ${unhealthy.length}/${attempts} unhealthy, cause named in ${named.length}/${attempts} (${causes.map((cause) => `"${cause}"`).join(', ')}); health line${lines.length > 1 ? 's' : ''}: ${lines.map((line) => `"${line}"`).join(', ') || 'none'}${named.length > 0 && !inHealthLine ? ' (the cause is only in the client warning etcdctl logs to stderr)' : ''}; server logged: ${record.serverLog.length > 0 ? [...new Set(record.serverLog)].map((line) => `"${line}"`).join(', ') : 'nothing'}; control (right CA and certificate): get exit ${record.control.data.exitCode}, health exit ${record.control.health.exitCode}`;
+  const share = attempts === 0 ? 0 : named.length / attempts;
+  const expected = `the request is refused (non-zero exit); every \`etcdctl endpoint health\` run reports the endpoint unhealthy and names the certificate problem (x509 / certificate / authority) — ${record.plannedRuns} runs without exception, so that a share of ${percent(detectableShare(record.plannedRuns))} or more runs not naming it would show with a chance above ${percent(1 - TLS_FALSE_PASS_BOUND, 2)}; the right CA and certificate work`;
+  const observed = `${record.tls}: get: exit ${record.data.exitCode} (${causeOf(record.data.output)}); endpoint health: ${unhealthy.length}/${attempts} unhealthy, cause named in ${named.length}/${attempts} (${percent(share)}; ${causes.map((cause) => `"${cause}"`).join(', ')}); health line${lines.length > 1 ? 's' : ''}: ${lines.map((line) => `"${line}"`).join(', ') || 'none'}${named.length > 0 && !inHealthLine ? ' (the cause is only in the client warning etcdctl logs to stderr)' : ''}; server logged: ${record.serverLog.length > 0 ? [...new Set(record.serverLog)].map((line) => `"${line}"`).join(', ') : 'nothing'}; control (right CA and certificate): get exit ${record.control.data.exitCode}, health exit ${record.control.health.exitCode}`;
   const measurements = [
     measure('health runs', attempts, 'count'),
     measure('health runs naming the cause', named.length, 'count'),
+    measure('share naming the cause', share * 100, 'percent'),
     measure('health runs unhealthy', unhealthy.length, 'count'),
+    measure('planned runs', record.plannedRuns, 'count'),
     measure('get exit code', record.data.exitCode, 'count'),
   ];
   if (record.control.data.exitCode !== 0 || !healthy(record.control.health)) {
@@ -95,20 +128,35 @@ export function checkTlsCaseRefused(record: TlsCaseRecord): CheckOutcome {
     );
   if (named.length < attempts)
     problems.push(
-      `the health check named the certificate problem in ${named.length} of ${attempts} runs; otherwise it said only ${causes
+      `the health check named the certificate problem in ${named.length} of ${attempts} runs (${percent(share)}); otherwise it said only ${causes
         .filter((cause) => !NAMES_CAUSE.test(cause))
         .map((cause) => `"${cause}"`)
-        .join(', ')}`,
+        .join(
+          ', ',
+        )}: a claim that holds only sometimes does not hold${record.tls === 'TLS 1.3' ? ' (TLS 1.3 refuses a client certificate after the client finished its handshake, so what the client reports is a race)' : ''}`,
     );
+  if (problems.length === 0 && attempts < record.plannedRuns)
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      reason: `only ${attempts} of the ${record.plannedRuns} planned health checks ran`,
+      expected,
+      observed,
+      measurements,
+    };
   return {
     ...base,
     verdict: problems.length === 0 ? 'pass' : 'fail',
     reason:
       problems.length === 0
-        ? `refused, and every health check named the cause (${causes.join('; ')})${inHealthLine ? '' : `, though only in etcdctl's client warning on stderr: the health line itself says "${lines[0] ?? ''}"`}`
+        ? `refused, and all ${attempts} health checks named the cause (${causes.join('; ')})${inHealthLine ? '' : `, though only in etcdctl's client warning on stderr: the health line itself says "${lines[0] ?? ''}"`}; a share of ${percent(detectableShare(attempts))} or more runs not naming it would have shown with a chance above ${percent(1 - TLS_FALSE_PASS_BOUND, 2)}`
         : problems.join('; '),
     expected,
     observed,
     measurements,
   };
+}
+
+function percent(share: number, digits = 0): string {
+  return `${(share * 100).toFixed(digits)} %`;
 }

@@ -57,6 +57,11 @@ export interface EtcdCapabilities {
    * a 2 s retention on 3.4.23, 3.5.35, 3.6.16 and 3.7.3.
    */
   readonly periodicCompactionSkipsUnchangedRevision: boolean;
+  /**
+   * `--tls-min-version`/`--tls-max-version` (3.5.8+, CHANGELOG-3.5 "to enable support for TLS 1.3"): the TLS version
+   * of client connections can be pinned (values `TLS1.2`, `TLS1.3`).
+   */
+  readonly tlsVersionFlags: boolean;
 }
 
 interface Rule {
@@ -82,6 +87,7 @@ const BASE: Omit<EtcdCapabilities, 'version'> = {
   requestDurationMetric: undefined,
   applyDurationMetric: undefined,
   periodicCompactionSkipsUnchangedRevision: false,
+  tlsVersionFlags: false,
 };
 
 // upgrades/upgrade_3_6.md "Flags removed" (and the capnslog logger, which 3.6 dropped).
@@ -141,6 +147,7 @@ const RULES: readonly Rule[] = [
       applyDurationMetric: 'etcd_server_apply_duration_seconds',
     },
   },
+  { from: '3.5.8', set: { tlsVersionFlags: true } },
   { from: '3.5.10', set: { restoreBumpRevision: true } },
   { from: '3.5.20', set: { checkV2store: true } },
   {

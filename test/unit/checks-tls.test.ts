@@ -3,7 +3,13 @@
 // sometimes "write: broken pipe" (3.5/3.6, client certificate refused by the server) fail, as do a request that
 // succeeds and a health check that reports healthy; a failing control is inconclusive.
 import { describe, expect, it } from 'vitest';
-import { causeOf, checkTlsCaseRefused, healthLine, type TlsCaseRecord } from '../../harness/checks/tls.js';
+import {
+  causeOf,
+  checkTlsCaseRefused,
+  detectableShare,
+  healthLine,
+  type TlsCaseRecord,
+} from '../../harness/checks/tls.js';
 
 const EP = 'https://127.0.0.1:38885';
 const UNHEALTHY = `${EP} is unhealthy: failed to commit proposal: context deadline exceeded\nError: unhealthy cluster`;
@@ -21,6 +27,8 @@ const HEALTHY = `${EP} is healthy: successfully committed proposal: took = 7.321
 function record(overrides: Partial<TlsCaseRecord> = {}): TlsCaseRecord {
   return {
     case: 'wrong CA',
+    tls: 'TLS 1.2',
+    plannedRuns: 3,
     control: {
       data: { exitCode: 0, output: '/tls-probe\nsecret' },
       health: { exitCode: 0, output: HEALTHY },
@@ -50,7 +58,49 @@ describe('causeOf and healthLine', () => {
   });
 });
 
+describe('detectableShare', () => {
+  it('is the not-naming share that many clean runs rule out with a chance of a wrong pass below 1e-4', () => {
+    expect(detectableShare(48)).toBeCloseTo(0.175, 3);
+    // At that share, 48 clean runs in a row have a chance just below 1 in 10,000.
+    expect((1 - detectableShare(48)) ** 48).toBeLessThanOrEqual(1e-4 + 1e-12);
+    expect(detectableShare(120)).toBeLessThan(detectableShare(48));
+  });
+});
+
 describe('checkTlsCaseRefused', () => {
+  it('names the TLS version in the check, and states the bound a pass rests on', () => {
+    const outcome = checkTlsCaseRefused(record({ tls: 'TLS 1.3' }));
+    expect(outcome.check).toBe('wrong CA (TLS 1.3)');
+    expect(outcome.reason).toMatch(/all 3 health checks named the cause/);
+    expect(outcome.reason).toMatch(/a share of 95 % or more runs not naming it would have shown/);
+  });
+
+  it('fails a TLS 1.3 client-certificate refusal that surfaced once as a broken pipe, naming the race', () => {
+    const outcome = checkTlsCaseRefused(
+      record({
+        case: 'no client certificate',
+        tls: 'TLS 1.3',
+        plannedRuns: 48,
+        health: [
+          { exitCode: 1, output: FOREIGN_36 },
+          { exitCode: 1, output: BROKEN_PIPE_35 },
+        ],
+      }),
+    );
+    expect(outcome.verdict).toBe('fail');
+    expect(outcome.reason).toMatch(/in 1 of 2 runs \(50 %\)/);
+    expect(outcome.reason).toMatch(/holds only sometimes does not hold/);
+    expect(outcome.reason).toMatch(
+      /TLS 1.3 refuses a client certificate after the client finished its handshake/,
+    );
+  });
+
+  it('is inconclusive when every run named the cause but fewer ran than a pass needs', () => {
+    const outcome = checkTlsCaseRefused(record({ plannedRuns: 48 }));
+    expect(outcome.verdict).toBe('inconclusive');
+    expect(outcome.reason).toMatch(/only 3 of the 48 planned/);
+  });
+
   it('passes the measured 3.6 wrong-CA case, noting the cause is only in the client warning', () => {
     const outcome = checkTlsCaseRefused(record());
     expect(outcome.verdict, outcome.reason).toBe('pass');
@@ -80,7 +130,7 @@ describe('checkTlsCaseRefused', () => {
       }),
     );
     expect(outcome.verdict).toBe('fail');
-    expect(outcome.reason).toMatch(/in 2 of 3 runs; otherwise it said only "write: broken pipe"/);
+    expect(outcome.reason).toMatch(/in 2 of 3 runs \(67 %\); otherwise it said only "write: broken pipe"/);
   });
 
   it('fails when the data request succeeds with the wrong credentials', () => {
