@@ -3,7 +3,7 @@
 // changed and compiles the TypeScript when sources are newer than the build. Uses only Node built-ins, since it runs
 // before node_modules exists. etcd/Toxiproxy binaries are provisioned by the harness itself (with progress).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,8 +11,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (message) => process.stderr.write(`[bootstrap] ${message}\n`);
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 11)) {
-  say(`Node ${process.versions.node} is too old: etcd-chaos needs Node 20.11 or newer.`);
+const [, , patch] = process.versions.node.split('.').map(Number);
+// The floor of the runtime dependencies' own `engines` (undici, under testcontainers: >= 20.18.1).
+if (major < 20 || (major === 20 && (minor < 18 || (minor === 18 && patch < 1)))) {
+  say(`Node ${process.versions.node} is too old: etcd-chaos needs Node 20.18.1 or newer.`);
   process.exit(2);
 }
 
@@ -47,7 +49,8 @@ function newestSource(dir) {
 const installedMarker = join(root, 'node_modules', '.package-lock.json');
 if (mtime(installedMarker) < mtime(join(root, 'package-lock.json'))) {
   say('installing npm packages (npm ci) ...');
-  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  // --ignore-scripts: no dependency needs an install script, and this package's own `prepare` (a build) is step 2.
+  run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error']);
 }
 
 // 2. TypeScript build: when any source is newer than the last build (`--no-build`: the unit tests need none).
@@ -61,11 +64,5 @@ const sourcesChanged = Math.max(
 );
 if (mtime(stamp) < sourcesChanged) {
   say('compiling TypeScript (tsc -p tsconfig.build.json) ...');
-  run(process.execPath, [
-    join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
-    '-p',
-    'tsconfig.build.json',
-  ]);
-  mkdirSync(dirname(stamp), { recursive: true });
-  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  run(process.execPath, [join(root, 'scripts', 'build.mjs')]);
 }
