@@ -30,12 +30,12 @@ async function main(argv: readonly string[]): Promise<number> {
     if (verbose) enableVerboseLogging();
   });
   try {
+    // A command decides what a signal means for it: `up` ends normally on Ctrl-C (exit 0); `run` and
+    // `rehearse-upgrade` record the interruption and exit 130/143 with what did not run listed.
     await program.parseAsync(argv, { from: 'node' });
-    const interrupted = termination.received();
-    // Interrupted means not green, whatever the command did with the time it had.
-    if (interrupted) return exitCodeForSignal(interrupted.signal);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
+    // A command cut short by a signal (provisioning, a benchmark, ...): never green.
     const interrupted = termination.received();
     if (interrupted) {
       process.stderr.write(`etcd-chaos: interrupted by ${interrupted.signal}\n`);

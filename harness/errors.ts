@@ -160,10 +160,14 @@ export class UnsupportedError extends HarnessError {
   override readonly name: string = 'UnsupportedError';
 }
 
-/** The run was cancelled (Ctrl-C, SIGTERM, or an AbortSignal). */
+/** The run was cancelled (Ctrl-C, SIGTERM, or an AbortSignal): exit 130 for SIGINT, 143 for SIGTERM. */
 export class CancelledError extends HarnessError {
   override readonly name: string = 'CancelledError';
-  override readonly exitCode: number = 130;
+  override readonly exitCode: number;
+  constructor(message: string, exitCode = 130, options: HarnessErrorOptions = {}) {
+    super(message, options);
+    this.exitCode = exitCode;
+  }
 }
 
 export function isHarnessError(error: unknown): error is HarnessError {

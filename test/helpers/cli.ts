@@ -52,5 +52,7 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
       reject(new Error(`CLI exited (${code}) before printing a line; stderr:\n${stderr}`)),
     );
   });
+  // Callers that never wait for a line (runs watched through stderr) must not leave a rejection unhandled.
+  firstLine.catch(() => undefined);
   return { child, firstLine, exited, stderr: () => stderr };
 }

@@ -1,9 +1,11 @@
 // `etcd-chaos run` as users meet it: their own scenario files, selection by claim, bad input, exit codes.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseJUnit } from 'junit2json';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { parseRunResult } from '../../harness/report/schema.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'etcd-chaos-run-cmd-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -68,12 +70,31 @@ describe('user scenarios', () => {
   it('refuses a malformed scenario file with what is wrong', () => {
     const dir = join(work, 'broken');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'bad.mjs'), "export default { id: 'Bad Id', claims: ['made.up'], run: 42 };");
+    writeFileSync(join(dir, 'bad.mjs'), "export default { id: 'Bad Id', claims: [42], run: 42 };");
     const result = runCli(['run', '--scenario-dir', dir]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /malformed: id must be kebab-case, got `Bad Id`; title must be a non-empty string; unknown claim `made\.up`.*; run must be a function/,
+      /malformed: id must be kebab-case, got `Bad Id`; title must be a non-empty string; claims must be strings \(claim ids\); run must be a function/,
     );
+  });
+
+  it('refuses a scenario listing a claim nobody declared, and one declaring a built-in id', () => {
+    const dir = join(work, 'unknown-claim');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'x.mjs'),
+      "export default { id: 'x', title: 'x', claims: ['made.up'], params: {}, async run() {} };",
+    );
+    const unknown = runCli(['run', 'x', '--scenario-dir', dir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Scenario `x` lists unknown claim `made\.up`/);
+    writeFileSync(
+      join(dir, 'x.mjs'),
+      "export default { id: 'x', title: 'x', claims: ['quorum.one-loss'], ownClaims: [{ id: 'quorum.one-loss', title: 't', source: 's' }], params: {}, async run() {} };",
+    );
+    const taken = runCli(['run', 'x', '--scenario-dir', dir]);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(/declares claim `quorum\.one-loss`, which is a built-in claim id/);
   });
 });
 
@@ -113,3 +134,101 @@ describe('run: selection and bad input', () => {
     expect(summary.claims.fail).toBe(1); // still reported as failing
   });
 });
+
+describe('a run never loses its results, and interrupted is never green', () => {
+  it('refuses a --report-dir that is a file within seconds, before anything starts', () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const started = Date.now();
+    const result = runCli(['run', '--report-dir', file]);
+    expect(result.code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(result.stderr).toMatch(/`--report-dir .*a-file` is a file/);
+    expect(result.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+    expect(readFileSync(file, 'utf8')).toBe('not a directory');
+  });
+
+  it('SIGINT mid-suite: exit 130, and every format lists the claims that did not run', async () => {
+    const reportDir = join(work, 'report-sigint');
+    const running = startCli(['run', 'quota', 'compaction', 'metrics-exposed', '--report-dir', reportDir]);
+    await waitFor(() => /\[2\/3\] compaction/.test(running.stderr()), 60_000);
+    running.child.kill('SIGINT');
+    expect(await running.exited, running.stderr()).toBe(130);
+    const result = parseRunResult(readFileSync(join(reportDir, 'result.json'), 'utf8'), 'result.json');
+    expect(result.interruption).toMatchObject({ signal: 'SIGINT', exitCode: 130 });
+    expect(result.summary.exitCode).toBe(130);
+    const notRun = result.findings.filter((finding) => finding.notRun).map((finding) => finding.claim);
+    expect(notRun).toEqual(expect.arrayContaining(['compaction.periodic', 'metrics.exposed']));
+    expect(result.findings.filter((finding) => finding.claim.startsWith('quota.'))).not.toHaveLength(0);
+    const markdown = readFileSync(join(reportDir, 'report.md'), 'utf8');
+    expect(markdown).toMatch(/Interrupted by SIGINT/);
+    expect(markdown).toMatch(/## Not run[\s\S]*`metrics\.exposed`/);
+    const html = readFileSync(join(reportDir, 'report.html'), 'utf8');
+    expect(html).toMatch(/NOT RUN/);
+    expect(html).toMatch(/id="not-run"[\s\S]*metrics\.exposed/);
+    const junit = (await parseJUnit(readFileSync(join(reportDir, 'junit.xml'), 'utf8'))) as {
+      testsuite: { name: string; testcase: { skipped?: { message: string }[] }[] }[];
+    };
+    const skipped = junit.testsuite
+      .flatMap((suite) => suite.testcase)
+      .flatMap((testcase) => testcase.skipped ?? [])
+      .map((entry) => entry.message);
+    expect(skipped.some((message) => /^NOT RUN: not run: interrupted by SIGINT/.test(message))).toBe(true);
+  });
+
+  it('SIGTERM: exit 143, whenever it arrives', async () => {
+    const reportDir = join(work, 'report-sigterm');
+    const running = startCli(['run', 'metrics-exposed', '--report-dir', reportDir]);
+    await waitFor(() => running.stderr().length > 0, 30_000);
+    running.child.kill('SIGTERM');
+    expect(await running.exited, running.stderr()).toBe(143);
+    const result = parseRunResult(readFileSync(join(reportDir, 'result.json'), 'utf8'), 'result.json');
+    expect(result.summary.exitCode).toBe(143);
+  });
+
+  it('SIGKILL after the third scenario leaves a valid partial result that `report` renders', async () => {
+    const reportDir = join(work, 'report-sigkill');
+    const running = startCli([
+      'run',
+      'quota',
+      'defrag',
+      'compaction',
+      'metrics-exposed',
+      '--report-dir',
+      reportDir,
+    ]);
+    await waitFor(() => /\[4\/4\] metrics-exposed/.test(running.stderr()), 120_000);
+    running.child.kill('SIGKILL');
+    await running.exited;
+    const text = readFileSync(join(reportDir, 'result.json'), 'utf8');
+    const result = parseRunResult(text, 'result.json'); // schema-valid
+    expect(result.complete).toBe(false);
+    const ran = new Set(
+      result.findings.filter((finding) => !finding.notRun).map((finding) => finding.scenario),
+    );
+    expect([...ran].sort()).toEqual(['compaction', 'defrag', 'quota']);
+    expect(result.findings.filter((finding) => finding.notRun).map((finding) => finding.claim)).toContain(
+      'metrics.exposed',
+    );
+    const rendered = runCli(['report', reportDir]);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    expect(readFileSync(join(reportDir, 'report.md'), 'utf8')).toMatch(/Incomplete/);
+    // The members died with the harness (parent-death signal); the next command reaps the journal and temp dir.
+    expect(runCli(['cleanup']).code).toBe(0);
+    expect(existsSync(join(reportDir, 'result.json'))).toBe(true);
+  });
+
+  it('prints no Node warning (a TLS run once printed DEP0123)', () => {
+    const result = runCli(['run', 'metrics-exposed', '--tls', '--report-dir', join(work, 'report-tls')]);
+    expect(result.code).toBe(1); // metrics.exposed fails on every version (genuinely)
+    expect(result.stderr).not.toMatch(/^\(node:\d+\)/m);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
