@@ -53,12 +53,17 @@ export async function fsyncP50DuringMs(
 }
 
 export async function medianPutLatencyMs(client: Etcd3, count: number): Promise<number> {
+  const samples = (await putLatenciesMs(client, count)).sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+/** The latency of each of `count` sequential puts, ms. */
+export async function putLatenciesMs(client: Etcd3, count: number): Promise<number[]> {
   const samples: number[] = [];
   for (let index = 0; index < count; index++) {
     const startedAt = performance.now();
     await client.put(`/latency/${index}`).value('x');
     samples.push(performance.now() - startedAt);
   }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
+  return samples;
 }

@@ -6,7 +6,12 @@ import { FaultRunner } from '../../harness/faults/runner.js';
 import { failoverAfter, LeaderTimeline } from '../../harness/observe/leader-timeline.js';
 import { listAlarms } from '../../harness/observe/status.js';
 import { expectFailoverWithinElectionBound } from '../helpers/failover.js';
-import { backgroundWrites, fsyncP50DuringMs, medianPutLatencyMs } from '../helpers/measure.js';
+import {
+  backgroundWrites,
+  fsyncP50DuringMs,
+  medianPutLatencyMs,
+  putLatenciesMs,
+} from '../helpers/measure.js';
 import { isRoot } from '../helpers/proc.js';
 
 describe('disk latency (fsync delay through ptrace)', () => {
@@ -51,11 +56,16 @@ describe('network latency (Toxiproxy)', () => {
     const during = await faults.during(
       'network-latency',
       { latencyMs: 100, proxy: 'client', direction: 'downstream' },
-      () => medianPutLatencyMs(client, 15),
+      () => putLatenciesMs(client, 15),
       { target: 'm1' },
     );
     const after = await medianPutLatencyMs(client, 30);
-    expect(during - before).toBeGreaterThanOrEqual(100);
+    // Toxiproxy's latency toxic holds every chunk the member sends for latencyMs, so no put through it can be faster
+    // than 100 ms, whatever the machine's load: the bound is the mechanism's. (Measured: the median over the baseline
+    // was +101 to +104 ms on an idle machine, and once +99.0 ms with a load average of ~10, which is why the bound is
+    // not on the difference of medians.)
+    expect(Math.min(...during)).toBeGreaterThanOrEqual(100);
+    // Healed: back within 50 ms of the baseline median (measured: within 3 ms idle, 12 ms under that load).
     expect(after).toBeLessThan(before + 50);
     expect(faults.windows()).toHaveLength(1);
     expect(faults.windows()[0]).toMatchObject({ fault: 'network-latency', targets: ['m1'] });

@@ -60,7 +60,7 @@ describe('reports of a real run', () => {
 
     const broken = mkdtempSync(join(tmpdir(), 'etcd-chaos-report-broken-'));
     try {
-      writeFileSync(join(broken, 'result.json'), JSON.stringify({ schemaVersion: 1, findings: 'none' }));
+      writeFileSync(join(broken, 'result.json'), JSON.stringify({ schemaVersion: 2, findings: 'none' }));
       const refused = runCli(['report', broken]);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/does not match the result schema/);

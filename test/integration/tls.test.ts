@@ -53,7 +53,7 @@ describe('TLS cluster', () => {
     // The same through the Node client.
     const wrongClient = createEtcdClient({
       endpoints: [cluster.endpoints()[0]!],
-      tls: { caFile: foreign.caFile, certFile: tls.certFile, keyFile: tls.keyFile },
+      tls: { caFile: foreign.caFile, certFile: tls.certFile, keyFile: tls.keyFile, serverName: 'localhost' },
       callTimeoutMs: 3_000,
     });
     await expect(wrongClient.get('/secure').string()).rejects.toThrow();

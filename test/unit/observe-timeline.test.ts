@@ -260,9 +260,12 @@ describe('LeaderTimeline mechanics (no etcd: one member refuses connections, two
     expect(await timeline.waitFor((view) => view.leader !== undefined, 150)).toBeUndefined();
     const result = await timeline.stop();
     expect(await timeline.stop()).toBe(result);
-    // ~150 ms at 20 ms a round: well above 3, and never more rounds than ticks (no overlap).
-    expect(result.samples.length).toBeGreaterThanOrEqual(3);
-    expect(result.samples.length).toBeLessThanOrEqual(10);
+    // It sampled, and never more rounds than interval ticks (no overlapping rounds). How many rounds fit in ~150 ms
+    // depends on the machine's load (7 idle; once 1 with a load average of ~10), so the count is bounded by the
+    // samples' own time span, not by the wall clock.
+    expect(result.samples.length).toBeGreaterThanOrEqual(1);
+    const spanMs = (result.samples.at(-1)?.at ?? 0) - (result.samples[0]?.at ?? 0);
+    expect(result.samples.length).toBeLessThanOrEqual(Math.floor(spanMs / 20) + 1);
     for (const sample of result.samples) {
       expect(sample.leader).toBeUndefined();
       expect(sample.perMember).toEqual({
