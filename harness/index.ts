@@ -23,7 +23,8 @@ export type { ClientTls } from './cluster/clients.js';
 export { createEtcdClient } from './cluster/clients.js';
 export { type EtcdFlags, PRESETS, parseFlagArguments } from './cluster/flags.js';
 export { type MembershipChanges, supportsMembershipChanges } from './cluster/membership.js';
-export { ClusterSpec, type DataDirInit, type DataDirInitializer } from './cluster/spec.js';
+export { ClusterSpec } from './cluster/spec.js';
+export type { DataDirInit, DataDirInitializer } from './cluster/start-request.js';
 export { generateForeignClient } from './cluster/tls.js';
 export type {
   ClusterMember,

@@ -3,87 +3,32 @@
 // a MemberBackend that provisions members (network place, proxies, certs, data dir) and builds them.
 import { rm } from 'node:fs/promises';
 import type { Etcd3 } from 'etcd3';
-import type { EtcdBinaries, ProgressListener } from '../binaries/types.js';
+import type { EtcdBinaries } from '../binaries/types.js';
 import { describeError, HarnessError, InputError, MemberStartError, TimeoutError } from '../errors.js';
 import { logger } from '../log.js';
 import type { Session } from '../session.js';
 import type { EtcdVersion } from '../versions/version.js';
+import type { ManagedMember, MemberArgs, MemberBackend, MemberPlan } from './backend.js';
 import type { BinarySwap, SwapOptions } from './binary-swap.js';
 import { type ClientTls, createEtcdClient } from './clients.js';
 import { runEtcdctl } from './etcdctl.js';
 import { type EtcdFlags, timingOf } from './flags.js';
 import type { MembershipChanges } from './membership.js';
-import type { NormalizedClusterSpec } from './spec.js';
+import type { NormalizedClusterSpec, StartContext } from './start-request.js';
 import type { TlsAuthority, TlsMaterial } from './tls.js';
 import type { ToxiproxyApi } from './toxiproxy-api.js';
-import type { ProxyInfo } from './toxiproxy-control.js';
 import type {
   Backend,
   ClusterMember,
   ClusterNetwork,
   EtcdctlOptions,
   EtcdctlResult,
-  MemberExit,
-  MemberUrls,
   StartedCluster,
   StoppedCluster,
   StoppedMember,
 } from './types.js';
 
 const log = logger('cluster');
-
-/** How a member is started: what `etcd` needs to join (or form) this cluster, besides its place on the network. */
-export interface MemberArgs {
-  /** `name=peerURL,...` for every member the new one should know. */
-  readonly initialCluster: string;
-  readonly state: 'new' | 'existing';
-  readonly token: string;
-  readonly flags: EtcdFlags;
-}
-
-/** Everything a backend provisioned for one member before it runs. */
-export interface MemberPlan {
-  readonly name: string;
-  readonly proxies: { readonly client: ProxyInfo; readonly peer: ProxyInfo };
-  readonly urls: MemberUrls;
-  readonly memberDir: string;
-  /** The data dir on this host (containers mount it). */
-  readonly dataDir: string;
-  readonly logPath: string;
-  /** A size-limited filesystem on the data dir, unmounted when the cluster is removed. */
-  readonly mount: { unmount(): Promise<void> } | undefined;
-}
-
-/** A member as the cluster drives it, whatever runs it (a process, a container). */
-export interface ManagedMember extends ClusterMember {
-  /** The release the member runs from its next start on (a binary swap); only while it is not running. */
-  useRelease(binaries: EtcdBinaries, args: readonly string[]): Promise<void>;
-  /** True once the member answers on its metrics listener (bootstrap done). */
-  serving(): Promise<boolean>;
-  /** Teardown: heal isolations, close clients, SIGKILL (or a graceful stop), release what it holds. */
-  dispose(graceful: boolean): Promise<MemberExit | undefined>;
-}
-
-/** What a backend does for the shared cluster. */
-export interface MemberBackend<Plan extends MemberPlan, Member extends ManagedMember> {
-  readonly clientTls: ClientTls | undefined;
-  /** Provisions members; on failure releases what it made. `indexBase` counts members provisioned before. */
-  provision(names: readonly string[], indexBase?: number): Promise<Plan[]>;
-  /** The etcd arguments for a planned member on `binaries`: topology (managed) first, then the user's flags. */
-  args(plan: Plan, args: MemberArgs, binaries: EtcdBinaries): string[];
-  build(plan: Plan, args: MemberArgs, binaries: EtcdBinaries): Member;
-  /** Removes a member's proxies and network place (its data dir and log stay until the cluster is removed). */
-  releaseNetwork(plan: Plan): Promise<void>;
-  /** Removes what the backend holds for the whole cluster (after every member is gone). */
-  releaseCluster(): Promise<void>;
-}
-
-export interface StartContext {
-  readonly session: Session;
-  readonly ownsSession: boolean;
-  readonly onProgress?: ProgressListener;
-  readonly signal?: AbortSignal;
-}
 
 /**
  * Starts planned members as a new cluster: fills data dirs (initializer), builds and starts every member with peer

@@ -4,8 +4,8 @@ import { open } from 'node:fs/promises';
 import type { Etcd3 } from 'etcd3';
 import type { EtcdBinaries } from '../binaries/types.js';
 import { MemberStartError, TimeoutError, UnsupportedError } from '../errors.js';
+import type { ManagedMember, NetworkCut } from './backend.js';
 import { type ClientTls, createEtcdClient } from './clients.js';
-import type { ManagedMember } from './etcd-cluster.js';
 import { type HealthReport, probeHealth } from './health.js';
 import type { ToxiproxyControl } from './toxiproxy-control.js';
 import type {
@@ -19,19 +19,6 @@ import type {
 } from './types.js';
 
 const LOG_TAIL_BYTES = 64 * 1024;
-
-/** Cutting a member off at the network layer (the proxies alone leak: see network/plane.ts). */
-export interface NetworkCut {
-  readonly canIsolate: boolean;
-  /** Why `isolate` is impossible, and what to do, when `canIsolate` is false. */
-  readonly cannotIsolate?: { readonly reason: string; readonly hint: string };
-  /** Drops every packet the member sends to peer proxies (its outbound raft traffic). */
-  blockOutboundPeers(): Promise<void>;
-  unblockOutboundPeers(): Promise<void>;
-  /** Nothing in or out. */
-  cutLink(): Promise<void>;
-  restoreLink(): Promise<void>;
-}
 
 export interface MemberBaseInit {
   readonly name: string;

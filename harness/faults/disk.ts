@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { open, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMountPoint } from '../cluster/process/data-dir-mount.js';
+import { isMountPoint } from '../cluster/data-dir-mount.js';
 import { withParentDeathSignal } from '../cluster/spawn.js';
 import { HarnessError, TimeoutError } from '../errors.js';
 import { logger } from '../log.js';

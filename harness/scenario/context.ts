@@ -188,7 +188,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     if (cluster) {
       const index = this.clusters.indexOf(cluster);
       if (index !== -1) this.clusters.splice(index, 1);
-      for (const member of [...cluster.members, ...removedMembersOf(cluster)]) {
+      for (const member of [...cluster.members, ...cluster.removedMembers]) {
         await attempt(`copying ${member.name}'s log`, () =>
           this.evidence.copy(member.logPath, `logs/${cluster.name}-${member.name}.log`),
         );
@@ -238,10 +238,6 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
       .text(`teardown-problems-${Date.now()}.txt`, `${problems.join('\n')}\n`)
       .catch(() => undefined);
   }
-}
-
-function removedMembersOf(cluster: StartedCluster): readonly { name: string; logPath: string }[] {
-  return (cluster as { removedMembers?: readonly { name: string; logPath: string }[] }).removedMembers ?? [];
 }
 
 async function teardownOf(cluster: StartedCluster): Promise<void> {

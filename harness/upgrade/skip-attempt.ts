@@ -39,8 +39,7 @@ export async function attemptSkip(options: SkipAttemptOptions): Promise<SkipAtte
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const log = await member.tailLog(400);
-  // The process backend keeps the last exit (not part of the member contract: other backends may not know it).
-  const exit = (member as { exit?: { code: number | null } }).exit;
+  const exit = member.exit;
   // Back to the old release, as an operator would after a refused start: the cluster must be whole again.
   let clusterHealthyAfter = true;
   try {

@@ -16,7 +16,8 @@ import { describeError, HarnessError, MemberStartError, UnsupportedError } from 
 import { logger } from '../../log.js';
 import type { RunJournal } from '../../runstate/journal.js';
 import type { EtcdVersion } from '../../versions/version.js';
-import { MemberBase, type MemberBaseInit, type NetworkCut, sleep } from '../member-base.js';
+import type { NetworkCut } from '../backend.js';
+import { MemberBase, type MemberBaseInit, sleep } from '../member-base.js';
 import type { MemberExit, StopSignal } from '../types.js';
 import { ChaosContainer } from './chaos-container.js';
 

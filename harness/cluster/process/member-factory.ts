@@ -1,15 +1,15 @@
 import type { EtcdBinaries } from '../../binaries/types.js';
 import { PortInUseError } from '../../errors.js';
 import type { Session } from '../../session.js';
+import type { MemberArgs, MemberBackend, MemberPlan } from '../backend.js';
 import type { ClientTls } from '../clients.js';
-import type { MemberArgs, MemberBackend, MemberPlan } from '../etcd-cluster.js';
+import type { DataDirMount } from '../data-dir-mount.js';
 import { etcdArguments } from '../member-args.js';
 import { prepareMemberDirs } from '../member-dirs.js';
 import type { MemberNetwork, NetworkPlane } from '../network/plane.js';
 import { isPortFree, portHolder } from '../ports.js';
 import type { CertFiles, TlsAuthority } from '../tls.js';
 import type { ToxiproxyServer } from '../toxiproxy-server.js';
-import type { DataDirMount } from './data-dir-mount.js';
 import { ProcessMember } from './process-member.js';
 
 /** Everything provisioned for one process member before it runs. */
