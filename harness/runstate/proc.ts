@@ -22,6 +22,11 @@ export function isSameProcess(pid: number, startTime: string): boolean {
   return processStartTime(pid) === startTime;
 }
 
+/** True when the process recorded as a run's owner (pid + start time) still runs: what it owns is never touched. */
+export function isOwnerAlive(pid: number, startTime: string): boolean {
+  return Number.isInteger(pid) && pid > 0 && startTime !== '' && isSameProcess(pid, startTime);
+}
+
 export function commandLineOf(pid: number): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');

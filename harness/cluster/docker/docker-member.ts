@@ -11,7 +11,6 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import type { EtcdBinaries } from '../../binaries/types.js';
-import { LABEL } from '../../docker/labels.js';
 import { describeError, HarnessError, MemberStartError, UnsupportedError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { RunJournal } from '../../runstate/journal.js';
@@ -20,6 +19,7 @@ import type { NetworkCut } from '../backend.js';
 import { MemberBase, type MemberBaseInit, sleep } from '../member-base.js';
 import type { MemberExit, StopSignal } from '../types.js';
 import { ChaosContainer } from './chaos-container.js';
+import { LABEL } from './labels.js';
 
 const log = logger('docker');
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };

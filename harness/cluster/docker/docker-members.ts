@@ -1,6 +1,5 @@
 import type Dockerode from 'dockerode';
 import type { EtcdBinaries } from '../../binaries/types.js';
-import { objectLabels } from '../../docker/labels.js';
 import { HarnessError } from '../../errors.js';
 import type { Session } from '../../session.js';
 import type { EtcdVersion } from '../../versions/version.js';
@@ -13,6 +12,7 @@ import { freePort } from '../ports.js';
 import type { CertFiles, TlsAuthority } from '../tls.js';
 import { DockerMember } from './docker-member.js';
 import type { ClusterNetworkHandle } from './docker-network.js';
+import { objectLabels } from './labels.js';
 import { containerNetworkCut, type NetworkCutTools } from './network-cut.js';
 import {
   clientProxyPort,

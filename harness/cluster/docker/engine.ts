@@ -5,8 +5,8 @@ import Dockerode from 'dockerode';
 import { type ContainerRuntimeClient, getContainerRuntimeClient, ImageName } from 'testcontainers';
 // Not re-exported by the package index; the module honours RYUK_CONTAINER_IMAGE like testcontainers itself.
 import { getReaperImage } from 'testcontainers/build/reaper/reaper.js';
-import { describeError, HarnessError } from '../errors.js';
-import { logger } from '../log.js';
+import { describeError, HarnessError } from '../../errors.js';
+import { logger } from '../../log.js';
 
 const log = logger('docker');
 
