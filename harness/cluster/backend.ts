@@ -47,7 +47,12 @@ export interface MemberBackend<Plan extends MemberPlan, Member extends ManagedMe
   /** The etcd arguments for a planned member on `binaries`: topology (managed) first, then the user's flags. */
   args(plan: Plan, args: MemberArgs, binaries: EtcdBinaries): string[];
   build(plan: Plan, args: MemberArgs, binaries: EtcdBinaries): Member;
-  /** Removes a member's proxies and network place (its data dir and log stay until the cluster is removed). */
+  /**
+   * Removes a member's proxies, then its place on the network (after the member is disposed; its data dir and log
+   * stay until the cluster is removed). In that order: Toxiproxy dials upstreams synchronously in each proxy's accept
+   * loop and deletes a proxy under its collection lock, so a proxy whose upstream address vanished first (no answer,
+   * not even a reset) stalls every API call for its 25 s handler timeout (HTTP 503).
+   */
   releaseNetwork(plan: Plan): Promise<void>;
   /** Removes what the backend holds for the whole cluster (after every member is gone). */
   releaseCluster(): Promise<void>;

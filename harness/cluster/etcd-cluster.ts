@@ -148,6 +148,7 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
   private readonly clients = new Set<Etcd3>();
   private stopping: Promise<StoppedCluster> | undefined;
   private tornDown: Promise<void> | undefined;
+  private filesRemoved: Promise<void> | undefined;
 
   constructor(private readonly init: ClusterInit<Plan, Member>) {
     this.backend = init.backend;
@@ -323,7 +324,13 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
         const [slot] = this.slots.splice(index, 1);
         await slot?.member.dispose(false);
       }
-      await this.init.members.releaseNetwork(plan);
+      // The add's failure is what the caller needs; what could not be released is logged (the run's cleanup and
+      // the reaper remove the rest with the cluster).
+      await this.init.members
+        .releaseNetwork(plan)
+        .catch((releaseError: unknown) =>
+          log('releasing %s after a failed add: %s', plan.name, describeError(releaseError)),
+        );
       throw error;
     }
   }
@@ -431,41 +438,53 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
     this.clients.clear();
     const all = [...this.slots, ...this.removed];
     const exits = await Promise.all(all.map((slot) => slot.member.dispose(graceful)));
-    await Promise.all(this.slots.map((slot) => this.init.members.releaseNetwork(slot.plan)));
-    await this.init.members.releaseCluster();
+    // Every member's network is released, and the cluster's, even when one release fails; then the failures count.
+    const released = await Promise.allSettled([
+      ...this.slots.map((slot) => this.init.members.releaseNetwork(slot.plan)),
+    ]);
+    released.push(...(await Promise.allSettled([this.init.members.releaseCluster()])));
+    const failures = released.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+    if (failures.length > 0)
+      throw new HarnessError(
+        `releasing the network of cluster ${this.name} failed: ${failures.map(describeError).join('; ')}`,
+        { cause: failures[0] },
+      );
     const stoppedMembers: StoppedMember[] = all.map((slot, index) => ({
       name: slot.member.name,
       dataDir: slot.member.dataDir,
       logPath: slot.member.logPath,
       exit: exits[index],
     }));
-    const dir = this.dir;
-    const mounts = all.map((slot) => slot.plan.mount).filter((mount) => mount !== undefined);
-    let removed = false;
-    const remove = async () => {
-      if (removed) return;
-      removed = true;
-      await Promise.all(mounts.map((mount) => mount.unmount()));
-      await rm(dir, { recursive: true, force: true });
-    };
+    const remove = () => this.removeFiles();
     return {
       name: this.name,
       version: this.version,
       members: stoppedMembers,
-      dir,
+      dir: this.dir,
       remove,
       [Symbol.asyncDispose]: remove,
     };
   }
 
-  /** Stops everything and deletes the cluster's files (what the session runs when it closes). */
+  /** Unmounts size-limited data dirs and deletes the cluster's dir (idempotent). */
+  private removeFiles(): Promise<void> {
+    this.filesRemoved ??= (async () => {
+      const mounts = [...this.slots, ...this.removed].map((slot) => slot.plan.mount);
+      await Promise.all(mounts.map((mount) => mount?.unmount()));
+      await rm(this.dir, { recursive: true, force: true });
+    })();
+    return this.filesRemoved;
+  }
+
+  /** Stops everything and deletes the cluster's files (what the session runs when it closes), even if a stop failed. */
   teardown(): Promise<void> {
-    if (!this.tornDown) {
-      this.tornDown = (async () => {
-        const stopped = await this.stop();
-        await stopped.remove();
-      })();
-    }
+    this.tornDown ??= (async () => {
+      try {
+        await this.stop();
+      } finally {
+        await this.removeFiles();
+      }
+    })();
     return this.tornDown;
   }
 

@@ -240,7 +240,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
   }
 }
 
+/** Stops the cluster and removes its files, the files even when stopping failed (the failure is still thrown). */
 async function teardownOf(cluster: StartedCluster): Promise<void> {
-  const stopped = await cluster.stop();
-  await stopped.remove();
+  await cluster[Symbol.asyncDispose]();
 }

@@ -3,10 +3,12 @@
 // mapped to container operations (kill with a signal, pause/unpause with the freezer, start again).
 //
 // The member's network namespace (address, alias, published ports) belongs to a small holder container that lives as
-// long as the member, like a Kubernetes pod's pause container; etcd's container joins it. Without it, a killed member's
-// address vanishes with its container: Toxiproxy then dials a dead address with no answer (not even a reset), and its
-// synchronous dial in the accept loop stalls that proxy for tens of seconds (measured: a proxy DELETE hit Toxiproxy's
-// 25 s API timeout). With the holder, connections to a stopped member are refused at once, as on the process backend.
+// long as the member's place on the network, like a Kubernetes pod's pause container; etcd's container joins it.
+// Without it, a killed member's address vanishes with its container: Toxiproxy then dials a dead address with no
+// answer (not even a reset), and its synchronous dial in the accept loop stalls that proxy for tens of seconds
+// (measured: a proxy DELETE hit Toxiproxy's 25 s API timeout). With the holder, connections to a stopped member are
+// refused at once, as on the process backend. The holder goes last, after the member's proxies (releaseNetwork):
+// removed earlier, a dial that resolved the alias just before would stall the same way (measured: DELETE → 503).
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
@@ -175,21 +177,25 @@ export class DockerMember extends MemberBase {
       ]);
     }
     await this.removeContainer();
-    const holder = this.holder;
-    this.holder = undefined;
     const volume = this.volumeReady ? this.init.docker.getVolume(this.init.volumeName) : undefined;
     this.volumeReady = false;
-    await Promise.all([
-      holder?.container.remove({ force: true }).catch((error: { statusCode?: number }) => {
-        if (error.statusCode !== 404)
-          log('removing network holder of %s: %s', this.name, describeError(error));
-      }),
-      volume?.remove().catch((error: { statusCode?: number }) => {
-        if (error.statusCode !== 404)
-          log('removing volume %s: %s', this.init.volumeName, describeError(error));
-      }),
-    ]);
+    await volume?.remove().catch((error: { statusCode?: number }) => {
+      // Best effort: a volume left behind carries the run's labels, and the reaper removes it.
+      if (error.statusCode !== 404) log('removing volume %s: %s', this.init.volumeName, describeError(error));
+    });
     return exit;
+  }
+
+  /**
+   * Removes the container holding the member's address (after its proxies are gone: see the top of this file). A
+   * member started again afterwards gets a new holder.
+   */
+  async releaseNetworkHolder(): Promise<void> {
+    const holder = this.holder;
+    this.holder = undefined;
+    await holder?.container.remove({ force: true }).catch((error: { statusCode?: number }) => {
+      if (error.statusCode !== 404) throw error;
+    });
   }
 
   /**

@@ -51,6 +51,9 @@ export interface DockerMembersInit {
 }
 
 export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMember> {
+  /** The members built, by name: their network holders are released with their network. */
+  private readonly built = new Map<string, DockerMember>();
+
   constructor(private readonly init: DockerMembersInit) {}
 
   get scheme(): 'http' | 'https' {
@@ -163,7 +166,7 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
   build(plan: DockerMemberPlan, args: MemberArgs, binaries: EtcdBinaries): DockerMember {
     const { init } = this;
     const name = this.objectName(plan.name);
-    return new DockerMember({
+    const member = new DockerMember({
       name: plan.name,
       urls: plan.urls,
       dataDir: plan.dataDir,
@@ -197,12 +200,15 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
           gateway: init.network.gateway,
         }),
     });
+    this.built.set(plan.name, member);
+    return member;
   }
 
+  /** The member's proxies first, then the container holding its address (see docker-member.ts for why). */
   async releaseNetwork(plan: DockerMemberPlan): Promise<void> {
-    await this.init.toxiproxy
-      .removeProxies([plan.proxies.client.name, plan.proxies.peer.name])
-      .catch(() => undefined);
+    await this.init.toxiproxy.removeProxies([plan.proxies.client.name, plan.proxies.peer.name]);
+    await this.built.get(plan.name)?.releaseNetworkHolder();
+    this.built.delete(plan.name);
   }
 
   async releaseCluster(): Promise<void> {

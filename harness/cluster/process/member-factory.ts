@@ -152,10 +152,8 @@ export class MemberFactory implements MemberBackend<ProcessMemberPlan, ProcessMe
 
   /** Removes the member's proxies and network namespace (its data dir and log stay until the cluster is removed). */
   async releaseNetwork(plan: ProcessMemberPlan): Promise<void> {
-    await this.init.toxiproxy
-      .removeProxies([plan.proxies.client.name, plan.proxies.peer.name])
-      .catch(() => undefined);
-    await plan.net.release().catch(() => undefined);
+    await this.init.toxiproxy.removeProxies([plan.proxies.client.name, plan.proxies.peer.name]);
+    await plan.net.release();
   }
 
   async releaseCluster(): Promise<void> {
