@@ -125,6 +125,7 @@ export {
 export { attemptSkip } from './upgrade/skip-attempt.js';
 export { restoreWithNewTool } from './upgrade/snapshot-compat.js';
 export { readClusterVersions, type VersionReading, VersionSampler } from './upgrade/version-probe.js';
+export { pollUntil, sleep, type WaitOptions, waitFor } from './util/wait.js';
 export { capabilitiesOf, type EtcdCapabilities } from './versions/capabilities.js';
 export { type EtcdVersion, parseExactVersion, resolveVersion } from './versions/version.js';
 export { runHttpLoad } from './workload/http-load.js';

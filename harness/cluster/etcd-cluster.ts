@@ -4,9 +4,17 @@
 import { rm } from 'node:fs/promises';
 import type { Etcd3 } from 'etcd3';
 import type { EtcdBinaries } from '../binaries/types.js';
-import { describeError, HarnessError, InputError, MemberStartError, TimeoutError } from '../errors.js';
+import {
+  CommandError,
+  describeError,
+  HarnessError,
+  InputError,
+  MemberStartError,
+  TimeoutError,
+} from '../errors.js';
 import { logger } from '../log.js';
 import type { Session } from '../session.js';
+import { pollUntil, waitFor } from '../util/wait.js';
 import type { EtcdVersion } from '../versions/version.js';
 import type { ManagedMember, MemberArgs, MemberBackend, MemberPlan } from './backend.js';
 import type { BinarySwap, SwapOptions } from './binary-swap.js';
@@ -93,16 +101,18 @@ async function openPeerNetworkAfterBootstrap(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   if (members.length === 1) return;
-  const deadline = Date.now() + 30_000;
   const pending = new Set(members);
-  while (pending.size > 0 && Date.now() < deadline) {
-    signal?.throwIfAborted();
-    for (const member of [...pending]) {
-      // A member that exited is reported, with its log, by waitHealthy.
-      if (member.state === 'exited' || (await member.serving())) pending.delete(member);
-    }
-    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  // After 30 s the proxies open anyway: a member that never serves is reported, with its log, by waitHealthy.
+  await pollUntil(
+    async () => {
+      for (const member of [...pending]) {
+        // A member that exited is reported, with its log, by waitHealthy.
+        if (member.state === 'exited' || (await member.serving())) pending.delete(member);
+      }
+      return pending.size === 0;
+    },
+    { timeoutMs: 30_000, intervalMs: 10, signal, what: 'every member to serve its metrics listener' },
+  );
   await Promise.all(members.map((member) => toxiproxy.setEnabled(member.proxies.peer.name, true)));
 }
 
@@ -316,7 +326,7 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
       await member.waitHealthy(timeoutMs);
       // /health on the metrics listener can say healthy while the client listener does not answer yet (measured:
       // up to ~6 s while a new member applies the leader's snapshot): wait until it serves a client request.
-      await waitServingClients(member, this.clientTls(), deadline, timeoutMs);
+      await waitServingClients(member, this.clientTls(), deadline);
       return member;
     } catch (error) {
       const index = this.slots.findIndex((slot) => slot.plan === plan);
@@ -362,17 +372,22 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
     const members = this.members
       .filter((member) => member !== excluding && member.state === 'running')
       .map((member) => member.name);
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const result = await this.etcdctl(args, { members, allowFailure: true });
-      if (result.exitCode === 0) return;
-      const output = `${result.stderr}${result.stdout}`;
-      if (!/unhealthy cluster|not enough started members/.test(output) || Date.now() > deadline) {
-        throw new HarnessError(`\`etcdctl ${args.join(' ')}\` failed: ${output.trim()}`, {
-          context: { command: result.command },
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    let last: EtcdctlResult | undefined;
+    try {
+      await waitFor(
+        async () => {
+          last = await this.etcdctl(args, { members, allowFailure: true });
+          if (last.exitCode === 0) return true;
+          // Anything but etcd's "not yet" ends the wait: the change was refused.
+          if (!/unhealthy cluster|not enough started members/.test(`${last.stderr}${last.stdout}`))
+            throw reconfigureError(args, last);
+          return false;
+        },
+        { timeoutMs: 15_000, intervalMs: 250, what: `\`etcdctl ${args.join(' ')}\` to be accepted` },
+      );
+    } catch (error) {
+      if (error instanceof TimeoutError && last) throw reconfigureError(args, last, error);
+      throw error;
     }
   }
 
@@ -508,32 +523,37 @@ async function waitServingClients(
   member: ManagedMember,
   tls: ClientTls | undefined,
   deadline: number,
-  timeoutMs: number,
 ): Promise<void> {
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    const client = createEtcdClient({
-      endpoints: [member.urls.client],
-      tls,
-      callTimeoutMs: 1_000,
-      dialTimeoutMs: 1_000,
-    });
-    try {
-      await client.maintenance.status();
-      return;
-    } catch (error) {
-      lastError = error;
-    } finally {
-      client.close();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new TimeoutError(
-    `new member ${member.name} to serve client requests (last: ${describeError(lastError)})`,
-    timeoutMs,
+  await waitFor(
+    async () => {
+      const client = createEtcdClient({
+        endpoints: [member.urls.client],
+        tls,
+        callTimeoutMs: 1_000,
+        dialTimeoutMs: 1_000,
+      });
+      try {
+        await client.maintenance.status();
+        return true;
+      } finally {
+        client.close();
+      }
+    },
     {
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      intervalMs: 100,
+      what: `new member ${member.name} to serve client requests`,
       context: { member: member.name },
     },
+  );
+}
+
+/** A membership change etcd refused (or kept calling premature until the wait ran out), with its output. */
+function reconfigureError(args: readonly string[], result: EtcdctlResult, cause?: unknown): CommandError {
+  return new CommandError(
+    `\`etcdctl ${args.join(' ')}\` failed`,
+    { command: result.command, exitCode: result.exitCode, stderrTail: `${result.stderr}${result.stdout}` },
+    { cause },
   );
 }
 

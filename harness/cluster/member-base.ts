@@ -3,7 +3,8 @@
 import { open } from 'node:fs/promises';
 import type { Etcd3 } from 'etcd3';
 import type { EtcdBinaries } from '../binaries/types.js';
-import { MemberStartError, TimeoutError, UnsupportedError } from '../errors.js';
+import { MemberStartError, UnsupportedError } from '../errors.js';
+import { waitFor } from '../util/wait.js';
 import type { ManagedMember, NetworkCut } from './backend.js';
 import { type ClientTls, createEtcdClient } from './clients.js';
 import { type HealthReport, probeHealth } from './health.js';
@@ -110,24 +111,28 @@ export abstract class MemberBase implements ManagedMember {
   }
 
   async waitHealthy(timeoutMs = 30_000, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last: HealthReport = { healthy: false, reason: 'not probed' };
-    while (Date.now() < deadline) {
-      signal?.throwIfAborted();
-      if (this.state === 'exited') {
-        throw new MemberStartError(
-          this.name,
-          `etcd exited (${describeExit(this.exit)})`,
-          await this.tailLog(),
-        );
-      }
-      last = await this.health();
-      if (last.healthy) return;
-      await sleep(20);
-    }
-    throw new TimeoutError(`member ${this.name} to report healthy (last: ${last.reason})`, timeoutMs, {
-      context: { member: this.name },
-    });
+    await waitFor(
+      async () => {
+        if (this.state === 'exited') {
+          // Not retryable: an exited member does not become healthy.
+          throw new MemberStartError(
+            this.name,
+            `etcd exited (${describeExit(this.exit)})`,
+            await this.tailLog(),
+          );
+        }
+        const report = await this.health();
+        if (!report.healthy) throw new NotHealthy(report.reason);
+        return true;
+      },
+      {
+        timeoutMs,
+        intervalMs: 20,
+        signal,
+        what: `member ${this.name} to report healthy`,
+        context: { member: this.name },
+      },
+    );
   }
 
   async isolate(scope: IsolationScope = 'all'): Promise<Isolation> {
@@ -203,6 +208,7 @@ export function describeExit(exit: MemberExit | undefined): string {
   return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** What the last health probe said, for the timeout's message. */
+class NotHealthy extends Error {
+  override readonly name = 'NotHealthy';
 }

@@ -1,5 +1,6 @@
 // Process identity on Linux: a pid plus its start time (field 22 of /proc/<pid>/stat), so a reused pid is never mistaken.
 import { readFileSync } from 'node:fs';
+import { pollUntil } from '../util/wait.js';
 
 /** Start time of `pid` in clock ticks since boot, or undefined when no such process exists. */
 export function processStartTime(pid: number): string | undefined {
@@ -37,10 +38,10 @@ export function commandLineOf(pid: number): string | undefined {
 
 /** Waits until `pid` (with `startTime`) is gone, polling /proc; returns false on timeout. */
 export async function waitForExit(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isSameProcess(pid, startTime)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
+  const gone = await pollUntil(() => !isSameProcess(pid, startTime), {
+    timeoutMs,
+    intervalMs: 10,
+    what: `pid ${pid} to exit`,
+  });
+  return gone === true;
 }

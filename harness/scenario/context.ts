@@ -7,6 +7,7 @@ import { type CheckOutcome, type Finding, toFinding } from '../findings/finding.
 import { LeaderTimeline, type LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ToolRun } from '../procedures/tool-run.js';
 import type { Session } from '../session.js';
+import { sleep } from '../util/wait.js';
 import { ledgerToJson } from '../workload/ledger.js';
 import { LedgerWriter, type LedgerWriterOptions } from '../workload/ledger-writer.js';
 import { bucketize, bucketPoints } from '../workload/windows.js';
@@ -120,21 +121,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
   }
 
   sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.signal.aborted) {
-        reject(this.signal.reason);
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(this.signal.reason);
-      };
-      this.signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleep(ms, this.signal);
   }
 
   async releaseCluster(cluster: StartedCluster): Promise<void> {

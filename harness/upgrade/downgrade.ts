@@ -4,6 +4,7 @@
 import type { EtcdBinaries } from '../binaries/types.js';
 import type { EtcdFlags } from '../cluster/flags.js';
 import type { ToolRun } from '../procedures/tool-run.js';
+import { pollUntil } from '../util/wait.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import type { RehearsalStep } from './availability.js';
 import type { RehearsalPath } from './preconditions.js';
@@ -66,16 +67,20 @@ export async function runDowngrade(options: DowngradeOptions): Promise<Downgrade
     // The guide: confirm every member's storage version is the target before stopping any of them.
     options.onStep?.(`waiting for the storage version ${path.to.line}.0 on every member`);
     const enabledAt = steps[steps.length - 1]!.endedAt;
-    const deadline = enabledAt + (options.migrationTimeoutMs ?? 30_000);
     const startedAt = Date.now();
-    while (Date.now() < deadline) {
-      const sample = await options.sampler.sampleNow();
-      if (sample.every((reading) => reading.storage === `${path.to.line}.0`)) {
-        storageMigratedAfterMs = Date.now() - enabledAt;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const migratedAt = await pollUntil(
+      async () => {
+        const sample = await options.sampler.sampleNow();
+        return sample.every((reading) => reading.storage === `${path.to.line}.0`) && Date.now();
+      },
+      {
+        timeoutMs: Math.max(0, enabledAt + (options.migrationTimeoutMs ?? 30_000) - Date.now()),
+        intervalMs: 250,
+        signal: options.signal,
+        what: `the storage version ${path.to.line}.0 on every member`,
+      },
+    );
+    if (migratedAt !== undefined) storageMigratedAfterMs = migratedAt - enabledAt;
     steps.push({
       name: `storage version migrated to ${path.to.line}`,
       startedAt,

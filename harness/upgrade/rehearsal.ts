@@ -5,6 +5,7 @@ import type { BinarySwap } from '../cluster/binary-swap.js';
 import type { EtcdFlags } from '../cluster/flags.js';
 import type { ClusterMember, StartedCluster } from '../cluster/types.js';
 import { describeError } from '../errors.js';
+import { pollUntil } from '../util/wait.js';
 import type { RehearsalStep } from './availability.js';
 import type { VersionReading, VersionSampler } from './version-probe.js';
 
@@ -122,15 +123,15 @@ export async function waitForClusterVersion(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<number | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    signal?.throwIfAborted();
-    const sample = await sampler.sampleNow();
-    if (sample.every((reading) => reading.cluster?.startsWith(`${line}.`)))
-      return Math.min(...sample.map((reading) => reading.at));
-    if (Date.now() > deadline) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  return pollUntil(
+    async () => {
+      const sample = await sampler.sampleNow();
+      return sample.every((reading) => reading.cluster?.startsWith(`${line}.`))
+        ? Math.min(...sample.map((reading) => reading.at))
+        : undefined;
+    },
+    { timeoutMs, intervalMs: 250, signal, what: `the cluster version ${line} on every member` },
+  );
 }
 
 /** Rows of a versions-over-time table: one row per change of what a member reports (not per sample). */

@@ -2,6 +2,7 @@
 // etcd does with it, then puts the member back on its old release: the evidence for upgrade.no-skip.
 import type { EtcdBinaries } from '../binaries/types.js';
 import type { SkipAttemptRecord } from '../checks/upgrade.js';
+import { pollUntil } from '../util/wait.js';
 import type { RehearsalPath } from './preconditions.js';
 import { refusalLine, type SwappableCluster } from './rehearsal.js';
 
@@ -25,19 +26,21 @@ export async function attemptSkip(options: SkipAttemptOptions): Promise<SkipAtte
   const original = cluster.memberBinaries(member.name);
   const startedAt = Date.now();
   await cluster.swapMemberBinaries(member.name, binaries, { timeoutMs: 0 });
-  let becameHealthy = false;
-  let exitAfterMs: number | undefined;
-  while (Date.now() - startedAt < observeMs) {
-    if (member.state === 'exited') {
-      exitAfterMs = Date.now() - startedAt;
-      break;
-    }
-    if ((await member.health()).healthy) {
-      becameHealthy = true;
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // Until etcd refuses (the member exits) or accepts (it reports healthy) the skipped release, for `observeMs`.
+  const outcome = await pollUntil(
+    async () => {
+      if (member.state === 'exited') return { exitAfterMs: Date.now() - startedAt, becameHealthy: false };
+      if ((await member.health()).healthy) return { exitAfterMs: undefined, becameHealthy: true };
+      return undefined;
+    },
+    {
+      timeoutMs: Math.max(0, startedAt + observeMs - Date.now()),
+      intervalMs: 100,
+      what: `${member.name} on ${binaries.version} to exit or become healthy`,
+    },
+  );
+  const becameHealthy = outcome?.becameHealthy ?? false;
+  const exitAfterMs = outcome?.exitAfterMs;
   const log = await member.tailLog(400);
   const exit = member.exit;
   // Back to the old release, as an operator would after a refused start: the cluster must be whole again.
