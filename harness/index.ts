@@ -34,7 +34,7 @@ export type {
   StartedCluster,
   StoppedCluster,
 } from './cluster/types.js';
-export { HarnessError, InputError, UnsupportedError } from './errors.js';
+export { HarnessError, InputError, ProcedureError, TimeoutError, UnsupportedError } from './errors.js';
 export { classifyEtcdError, EtcdRequestError, isNoSpaceError } from './etcd-errors.js';
 export { fillToQuota, type QuotaFillResult, quotaBytesOf, recoverFromNoSpace } from './faults/quota.js';
 export { builtInFaults, FaultRegistry } from './faults/registry.js';
@@ -70,9 +70,16 @@ export { ledgerWritersParam, type ParamSpec, type ParamSpecs, type ParsedParams 
 export { fingerprintChanges, fingerprintDir } from './procedures/fingerprint.js';
 export { hashKvAtCommonRevision, type MemberHashes } from './procedures/hashkv.js';
 export { compact, defrag, endpointStatus } from './procedures/maintenance.js';
-export { restoreSnapshot, type SnapshotStatus, saveSnapshot, snapshotStatus } from './procedures/snapshot.js';
+export {
+  type RestoreInitializerOptions,
+  restoreInitializer,
+  restoreSnapshot,
+  type SnapshotStatus,
+  saveSnapshot,
+  snapshotStatus,
+} from './procedures/snapshot.js';
 export * from './procedures/snapshot-corruption.js';
-export { runTool, type ToolRun, toolError } from './procedures/tool-run.js';
+export { procedureError, runTool, type ToolRun, toolError } from './procedures/tool-run.js';
 export {
   defineScenario,
   type Intensity,

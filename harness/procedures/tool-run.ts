@@ -1,5 +1,6 @@
 // A recorded run of an operator tool (etcdctl, etcdutl): the exact command line and its output, kept as evidence.
-import { runCommand } from '../util/exec.js';
+import { ProcedureError } from '../errors.js';
+import { runCommand, tail } from '../util/exec.js';
 
 export interface ToolRun {
   readonly command: string;
@@ -26,4 +27,21 @@ export function toolError(run: ToolRun): string {
   const text = `${run.stderr}\n${run.stdout}`;
   const errorLine = text.split('\n').find((line) => /^Error:|\berror\b/i.test(line));
   return (errorLine ?? text.trim().split('\n').pop() ?? '').trim().slice(0, 500);
+}
+
+/** The error for a procedure that failed: `what` failed, with the tool's first error line, command, exit code, output. */
+export function procedureError(
+  what: string,
+  run: ToolRun,
+  options: { cause?: unknown } = {},
+): ProcedureError {
+  return new ProcedureError(
+    `${what} failed: ${toolError(run)}`,
+    {
+      command: run.command,
+      exitCode: run.exitCode,
+      stderrTail: tail(`${run.stdout}\n${run.stderr}`.trim(), 20),
+    },
+    options,
+  );
 }
