@@ -113,25 +113,18 @@ function proxiesOf(member: ClusterMember, which: ProxyChoice): string[] {
 
 const always = async (): Promise<Availability> => ({ available: true });
 
+/** A duration parameter of a toxic (milliseconds, not negative). */
+function msParam(fallback: number, description: string): NumberSpec {
+  return { type: 'number', default: fallback, unit: 'ms', min: 0, description };
+}
+
 export const networkLatency = toxicFault({
   name: 'network-latency',
   toxic: 'latency',
   description: "adds latency (± jitter, uniform) to a member's proxied traffic (Toxiproxy latency toxic)",
   params: {
-    latencyMs: {
-      type: 'number',
-      default: 100,
-      unit: 'ms',
-      min: 0,
-      description: 'added delay per chunk of data',
-    } as NumberSpec,
-    jitterMs: {
-      type: 'number',
-      default: 0,
-      unit: 'ms',
-      min: 0,
-      description: 'random ± variation of the delay',
-    } as NumberSpec,
+    latencyMs: msParam(100, 'added delay per chunk of data'),
+    jitterMs: msParam(0, 'random ± variation of the delay'),
   },
   direction: 'downstream',
   attributes: (params) => ({ latency: params.latencyMs, jitter: params.jitterMs }),
@@ -160,13 +153,7 @@ export const networkBlackhole = toxicFault({
   description:
     "stops all data through a member's proxy; with timeoutMs > 0 connections are closed after it (Toxiproxy timeout toxic)",
   params: {
-    timeoutMs: {
-      type: 'number',
-      default: 0,
-      unit: 'ms',
-      min: 0,
-      description: '0 holds connections open forever',
-    } as NumberSpec,
+    timeoutMs: msParam(0, '0 holds connections open forever'),
   },
   direction: 'both',
   attributes: (params) => ({ timeout: params.timeoutMs }),
@@ -178,13 +165,7 @@ export const networkReset = toxicFault({
   description:
     "resets connections through a member's proxy (TCP RST) after timeoutMs (Toxiproxy reset_peer toxic)",
   params: {
-    timeoutMs: {
-      type: 'number',
-      default: 0,
-      unit: 'ms',
-      min: 0,
-      description: 'delay before the reset',
-    } as NumberSpec,
+    timeoutMs: msParam(0, 'delay before the reset'),
   },
   direction: 'upstream',
   attributes: (params) => ({ timeout: params.timeoutMs }),

@@ -3,7 +3,7 @@ import type { StartedCluster } from '../cluster/types.js';
 import { TimeoutError } from '../errors.js';
 import { waitFor } from '../util/wait.js';
 import { endpointStatus } from './maintenance.js';
-import type { ToolRun } from './tool-run.js';
+import { type ToolRun, toolRunOf } from './tool-run.js';
 
 interface HashKvJson {
   readonly Endpoint: string;
@@ -37,7 +37,7 @@ export async function hashKvAtCommonRevision(
     const name = byEndpoint.get(entry.Endpoint);
     if (name && typeof entry.HashKV?.hash === 'number') byMember[name] = entry.HashKV.hash;
   }
-  const { json: _json, ...run } = result;
+  const run = toolRunOf(result);
   return { revision, byMember, run };
 }
 

@@ -12,7 +12,11 @@ export interface ToolRun {
 
 /** Runs a tool without throwing on a non-zero exit: procedures judge failures, which are often the point. */
 export async function runTool(file: string, args: readonly string[], timeoutMs = 120_000): Promise<ToolRun> {
-  const result = await runCommand(file, args, { allowFailure: true, timeoutMs });
+  return toolRunOf(await runCommand(file, args, { allowFailure: true, timeoutMs }));
+}
+
+/** The evidence part of a command's result (e.g. an `etcdctl` result without its parsed JSON). */
+export function toolRunOf(result: ToolRun): ToolRun {
   return {
     command: result.command,
     exitCode: result.exitCode,

@@ -3,7 +3,7 @@
 // members on a 3.4.32+ binary with `--next-cluster-version-compatible` (no downgrade API in 3.5).
 import type { EtcdBinaries } from '../binaries/types.js';
 import type { EtcdFlags } from '../cluster/flags.js';
-import type { ToolRun } from '../procedures/tool-run.js';
+import { type ToolRun, toolRunOf } from '../procedures/tool-run.js';
 import { pollUntil } from '../util/wait.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import type { RehearsalStep } from './availability.js';
@@ -47,7 +47,7 @@ export async function runDowngrade(options: DowngradeOptions): Promise<Downgrade
       const startedAt = Date.now();
       options.onStep?.(`etcdctl downgrade ${action} ${path.to.line}`);
       const result = await cluster.etcdctl(['downgrade', action, path.to.line], { allowFailure: true });
-      const { json: _json, ...run } = result;
+      const run = toolRunOf(result);
       options.recordTool?.(`etcdctl downgrade ${action} ${path.to.line}`, run);
       const output = (result.stdout.trim() || result.stderr.trim()).split('\n')[0] ?? '';
       apiRuns.push({
