@@ -95,9 +95,12 @@ export {
   type RehearsalStep,
   type StepAvailability,
 } from './upgrade/availability.js';
-export { type DowngradeRun, runDowngrade } from './upgrade/downgrade.js';
+export { type DowngradeRecord, type DowngradeRun, runDowngrade } from './upgrade/downgrade.js';
 export {
+  compareKeyspace,
   describeKeyspace,
+  type KeyspaceComparison,
+  observeKeyspace,
   planKeyspace,
   readKeyspace,
   type SeededKeyspace,
@@ -119,18 +122,31 @@ export {
   versionChanges,
   waitForClusterVersion,
 } from './upgrade/rehearsal.js';
+export type { RehearsalHost } from './upgrade/rehearsal-host.js';
 export {
   closeRehearsal,
+  type HashesAtRevision,
   neighbourLine,
   type RehearsalCluster,
+  type RollingRecord,
   rehearsalParams,
   rehearsalVersions,
   snapshotFromLeader,
   startRehearsalCluster,
   VERSION_CHOICES,
 } from './upgrade/rehearsal-run.js';
-export { attemptSkip } from './upgrade/skip-attempt.js';
-export { restoreWithNewTool } from './upgrade/snapshot-compat.js';
+export {
+  type DowngradeRehearsalOptions,
+  type DowngradeRehearsalRecord,
+  rehearseDowngrade,
+} from './upgrade/rehearse-downgrade.js';
+export {
+  rehearseUpgrade,
+  type UpgradeRehearsalOptions,
+  type UpgradeRehearsalRecord,
+} from './upgrade/rehearse-upgrade.js';
+export { attemptSkip, type SkipAttemptRecord } from './upgrade/skip-attempt.js';
+export { restoreWithNewTool, type SnapshotCompatRecord } from './upgrade/snapshot-compat.js';
 export { readClusterVersions, type VersionReading, VersionSampler } from './upgrade/version-probe.js';
 export { pollUntil, sleep, type WaitOptions, waitFor } from './util/wait.js';
 export { capabilitiesOf, type EtcdCapabilities } from './versions/capabilities.js';

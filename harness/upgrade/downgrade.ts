@@ -9,7 +9,21 @@ import { capabilitiesOf } from '../versions/capabilities.js';
 import type { RehearsalStep } from './availability.js';
 import type { RehearsalPath } from './preconditions.js';
 import { runRollingSwap, type SwappableCluster } from './rehearsal.js';
+import type { RollingRecord } from './rehearsal-run.js';
 import type { VersionSampler } from './version-probe.js';
+
+/** What a downgrade rehearsal recorded on top of the rolling record. */
+export interface DowngradeRecord extends RollingRecord {
+  readonly procedure: string;
+  /** `etcdctl downgrade validate` and `enable` (API path); exit codes and their first output line. */
+  readonly apiRuns: readonly {
+    readonly command: string;
+    readonly exitCode: number;
+    readonly output: string;
+  }[];
+  /** ms from `downgrade enable` until every member reported the target storage version (API path). */
+  readonly storageMigratedAfterMs: number | undefined;
+}
 
 export interface DowngradeOptions {
   readonly cluster: SwappableCluster;

@@ -1,10 +1,30 @@
 // Starts one member of a running cluster on a release two minors newer (the skip the guides forbid), watches what
 // etcd does with it, then puts the member back on its old release: the evidence for upgrade.no-skip.
 import type { EtcdBinaries } from '../binaries/types.js';
-import type { SkipAttemptRecord } from '../checks/upgrade.js';
 import { pollUntil } from '../util/wait.js';
+import type { KeyspaceComparison } from './keyspace.js';
 import type { RehearsalPath } from './preconditions.js';
 import { refusalLine, type SwappableCluster } from './rehearsal.js';
+
+/** What a skip attempt (a member of an old cluster started on a release two minors newer) recorded. */
+export interface SkipAttemptRecord {
+  readonly path: RehearsalPath;
+  readonly member: string;
+  /** The harness's own precondition verdict on the path (one-minor). */
+  readonly harnessRefused: boolean;
+  /** The member process ended on its own within the observation window. */
+  readonly exited: boolean;
+  readonly exitCode: number | null | undefined;
+  readonly exitAfterMs: number | undefined;
+  /** It reported healthy on the skipped release (joined the cluster): the skip was not refused. */
+  readonly becameHealthy: boolean;
+  /** etcd's own words: the fatal/panic line of the member's log, or the last line. */
+  readonly refusal: string | undefined;
+  readonly observedForMs: number;
+  /** The rest of the cluster kept serving, and after the member went back to the old release it was healthy again. */
+  readonly clusterHealthyAfter: boolean;
+  readonly keyspace: KeyspaceComparison;
+}
 
 export interface SkipAttemptOptions {
   readonly cluster: SwappableCluster;

@@ -9,11 +9,11 @@ import {
   checkSkipRefused,
   checkSnapshotCompat,
   checkUpgradePreconditions,
-  type RollingRecord,
-  type SkipAttemptRecord,
 } from '../../harness/checks/upgrade.js';
 import { availabilityByStep, type RehearsalStep } from '../../harness/upgrade/availability.js';
 import { rehearsalPath } from '../../harness/upgrade/preconditions.js';
+import type { RollingRecord } from '../../harness/upgrade/rehearsal-run.js';
+import type { SkipAttemptRecord } from '../../harness/upgrade/skip-attempt.js';
 import type { VersionReading } from '../../harness/upgrade/version-probe.js';
 import { resolveVersion } from '../../harness/versions/version.js';
 import type { AcknowledgedWrite, Ledger } from '../../harness/workload/ledger.js';
