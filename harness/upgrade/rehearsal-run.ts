@@ -277,7 +277,7 @@ function recordReport(
       entry.longestGapMs,
       steps[index]?.error ?? null,
     ]),
-    note: `Writes by the ledger workload (one client per member, through its proxy): a writer pinned to the member being swapped fails until it is back. Longest outage (no acknowledged write at all): ${availability.longestOutage.ms} ms.`,
+    note: `Writes by the ledger workload (one client per member, through its proxy): a writer pinned to the member being swapped fails until it is back. Longest gap: the longest stretch without an acknowledged write from any writer that overlaps the step, measured whole (from the acknowledgement before it to the one after). Longest outage in the rehearsal: ${availability.longestOutage.ms} ms.`,
     chart: { columns: ['success %'] },
   });
   ctx.table({

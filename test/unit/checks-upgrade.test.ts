@@ -143,8 +143,65 @@ describe('checkRollingKeepsData', () => {
     );
     expect(outcome.verdict).toBe('fail');
     expect(outcome.reason).toMatch(/step "m2 3\.5\.35 → 3\.6\.16" failed: the member exited/);
-    expect(outcome.reason).toMatch(/no write was acknowledged during "m3 3\.5\.35 → 3\.6\.16"/);
+    expect(outcome.reason).toMatch(
+      /step "m3 3\.5\.35 → 3\.6\.16" \(1000 ms\) was part of a 22\d\d ms stretch without an acknowledged write/,
+    );
     expect(outcome.reason).toMatch(/writes stopped for 22\d\d ms \(more than 1000 ms/);
+  });
+});
+
+describe('checkRollingKeepsData per step (the longest gap between acknowledged writes overlapping it)', () => {
+  /** Acks every 10 ms from T0 to T0+6000, except in [gapFrom, gapTo). */
+  function withGap(gapFrom: number, gapTo: number): Ledger {
+    const history = ledger();
+    return {
+      ...history,
+      acknowledged: history.acknowledged.filter((write) => write.ackAt < gapFrom || write.ackAt >= gapTo),
+    };
+  }
+  const shortStep: RehearsalStep = {
+    name: 'downgrade validate 3.5',
+    startedAt: T0 + 4_505,
+    endedAt: T0 + 4_530,
+  };
+
+  it('passes a 25 ms step with no acknowledgement inside but acknowledgements 10 ms on either side', () => {
+    // Acks at T0+4502 and T0+4532 (every 10 ms, +2): none inside [4505, 4530), the nearest ~3 ms outside.
+    const history = withGap(T0 + 4_503, T0 + 4_531);
+    const steps = [...STEPS, shortStep];
+    const availability = availabilityByStep(history, steps);
+    const step = availability.steps[3]!;
+    expect(step.acknowledged).toBe(0);
+    expect(step.longestGapMs).toBe(30);
+    const outcome = checkRollingKeepsData(
+      record({ steps, availability, ledgerCheck: checkLedger(history, observed(history)) }),
+    );
+    expect(outcome.verdict, outcome.reason).toBe('pass');
+    expect(outcome.observed).toMatch(/"downgrade validate 3\.5" 30 ms/);
+  });
+
+  it('fails a short step inside a real outage (negative control)', () => {
+    // No acknowledged write from T0+92 to T0+5602: a 5.5 s outage around the 25 ms step.
+    const history = withGap(T0 + 100, T0 + 5_600);
+    const steps = [...STEPS, shortStep];
+    const availability = availabilityByStep(history, steps);
+    expect(availability.steps[3]!.longestGapMs).toBe(5_510);
+    const outcome = checkRollingKeepsData(
+      record({ steps, availability, ledgerCheck: checkLedger(history, observed(history)) }),
+    );
+    expect(outcome.verdict).toBe('fail');
+    expect(outcome.reason).toMatch(
+      /step "downgrade validate 3\.5" \(25 ms\) was part of a 5510 ms stretch without an acknowledged write \(more than 5000 ms\)/,
+    );
+  });
+
+  it('judges a step by an outage that began before it and ended after it', () => {
+    // No acknowledgement after T0+892: the outage covers step m1's start and runs to the ledger's end, measured whole.
+    const history = withGap(T0 + 900, T0 + 7_000);
+    const availability = availabilityByStep(history, STEPS);
+    expect(availability.steps[0]!.longestGapMs).toBe(5_108);
+    expect(availability.steps[0]!.longestGap).toEqual({ from: T0 + 892, to: T0 + 6_000 });
+    expect(checkRollingKeepsData(record({ availability })).verdict).toBe('fail');
   });
 });
 
