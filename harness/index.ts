@@ -34,7 +34,15 @@ export type {
   StartedCluster,
   StoppedCluster,
 } from './cluster/types.js';
-export { HarnessError, InputError, ProcedureError, TimeoutError, UnsupportedError } from './errors.js';
+export {
+  describeError,
+  HarnessError,
+  InputError,
+  MemberStartError,
+  ProcedureError,
+  TimeoutError,
+  UnsupportedError,
+} from './errors.js';
 export { classifyEtcdError, EtcdRequestError, isNoSpaceError } from './etcd-errors.js';
 export { fillToQuota, type QuotaFillResult, quotaBytesOf, recoverFromNoSpace } from './faults/quota.js';
 export { builtInFaults, FaultRegistry } from './faults/registry.js';

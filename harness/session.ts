@@ -98,6 +98,7 @@ export class Session implements AsyncDisposable {
         this.defer('toxiproxy-server', () => server.stop());
         return server;
       })();
+      // The caller gets the failure through the returned promise; forgetting it lets the next call try again.
       this.toxiproxyServer.catch(() => {
         this.toxiproxyServer = undefined;
       });
@@ -111,6 +112,7 @@ export class Session implements AsyncDisposable {
     if (!pending) {
       pending = this.createPlane(mode);
       this.planes.set(mode, pending);
+      // The caller gets the failure through the returned promise; forgetting it lets the next call try again.
       pending.catch(() => this.planes.delete(mode));
     }
     return pending;

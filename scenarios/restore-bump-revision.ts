@@ -192,6 +192,7 @@ function watchFrom(
       });
       // A watcher etcd cancelled is already detached; cancelling it again would wait for an 'end' that never comes.
       if (!ended)
+        // Best effort: the watch's ending is already recorded; a cancel that fails leaves nothing to clean up.
         void Promise.race([watcher.cancel(), new Promise((done) => setTimeout(done, 1_000))]).catch(() => {});
     };
     const timer = setTimeout(

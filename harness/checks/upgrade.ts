@@ -159,7 +159,9 @@ export function checkSkipRefused(record: SkipAttemptRecord): CheckOutcome {
         : `etcd ${to} neither exited nor became healthy within ${record.observedForMs} ms`,
     );
   if (!record.clusterHealthyAfter)
-    problems.push('the cluster was not healthy after the member went back to its old release');
+    problems.push(
+      `the cluster was not healthy after the member went back to its old release${record.recoveryError ? ` (${record.recoveryError})` : ''}`,
+    );
   const keyspace = describeKeyspace(record.keyspace);
   if (!sameKeyspace(record.keyspace)) problems.push(`seeded keyspace changed: ${keyspace}`);
   return {

@@ -67,7 +67,7 @@ export function registerImages(program: Command, globals: () => GlobalOptions): 
           .getImage(ref)
           .inspect()
           .then(() => true)
-          .catch(() => false);
+          .catch(() => false); // inspect fails exactly when the image is not here
       const rows = [];
       for (const line of SUPPORTED_LINES) {
         const version = resolveVersion(line);

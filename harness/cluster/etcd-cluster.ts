@@ -83,7 +83,12 @@ export async function bootCluster<Plan extends MemberPlan, Member extends Manage
       signal: context.signal,
     });
   } catch (error) {
-    await cluster.teardown().catch(() => undefined);
+    // The start's failure is what the caller needs; a teardown that fails too is logged (the reaper finishes it).
+    await cluster
+      .teardown()
+      .catch((teardownError: unknown) =>
+        log('tearing down %s after a failed start: %s', cluster.name, describeError(teardownError)),
+      );
     throw error;
   }
   context.session.defer(`cluster ${cluster.name}`, () => cluster.teardown());

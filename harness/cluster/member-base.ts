@@ -3,7 +3,8 @@
 import { open } from 'node:fs/promises';
 import type { Etcd3 } from 'etcd3';
 import type { EtcdBinaries } from '../binaries/types.js';
-import { MemberStartError, UnsupportedError } from '../errors.js';
+import { describeError, MemberStartError, UnsupportedError } from '../errors.js';
+import { logger } from '../log.js';
 import { waitFor } from '../util/wait.js';
 import type { ManagedMember, NetworkCut } from './backend.js';
 import { type ClientTls, createEtcdClient } from './clients.js';
@@ -19,6 +20,7 @@ import type {
   StopSignal,
 } from './types.js';
 
+const log = logger('cluster');
 const LOG_TAIL_BYTES = 64 * 1024;
 
 export interface MemberBaseInit {
@@ -106,7 +108,7 @@ export abstract class MemberBase implements ManagedMember {
       await response.body?.cancel();
       return true;
     } catch {
-      return false;
+      return false; // not listening yet (or not any more): that is the answer
     }
   }
 
@@ -187,13 +189,20 @@ export abstract class MemberBase implements ManagedMember {
         await handle.close();
       }
     } catch {
-      return '';
+      return ''; // no log yet: a member that never started wrote nothing
     }
   }
 
   /** Teardown helpers for subclasses: heal what is isolated, close the clients handed out. */
   protected async releaseHandles(): Promise<void> {
-    for (const isolation of [...this.isolations]) await isolation.heal().catch(() => undefined);
+    for (const isolation of [...this.isolations]) {
+      // Teardown goes on: the member is being removed with its network; a heal that fails is only logged.
+      await isolation
+        .heal()
+        .catch((error: unknown) =>
+          log('healing an isolation of %s at teardown: %s', this.name, describeError(error)),
+        );
+    }
     this.closeClients();
   }
 

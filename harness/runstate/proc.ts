@@ -8,7 +8,7 @@ export function processStartTime(pid: number): string | undefined {
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return undefined;
+    return undefined; // no such process (any more)
   }
   // `comm` (field 2) may contain spaces and parentheses: fields after it start after the last ')'.
   const afterComm = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -32,7 +32,7 @@ export function commandLineOf(pid: number): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
   } catch {
-    return undefined;
+    return undefined; // no such process (any more)
   }
 }
 

@@ -2,8 +2,10 @@
 // (findings, fault windows, series, leader events, logs as evidence).
 import { ClusterSpec } from '../cluster/spec.js';
 import type { StartedCluster } from '../cluster/types.js';
+import { describeError } from '../errors.js';
 import { FaultRunner, type FaultRunnerOptions, type FaultWindow } from '../faults/runner.js';
 import { type CheckOutcome, type Finding, toFinding } from '../findings/finding.js';
+import { logger } from '../log.js';
 import { LeaderTimeline, type LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ToolRun } from '../procedures/tool-run.js';
 import type { Session } from '../session.js';
@@ -13,6 +15,8 @@ import { LedgerWriter, type LedgerWriterOptions } from '../workload/ledger-write
 import { bucketize, bucketPoints } from '../workload/windows.js';
 import { EvidenceRecorder } from './evidence.js';
 import type { Intensity, LeaderEvent, ResultTable, RunTarget, ScenarioContext, Series } from './types.js';
+
+const log = logger('scenario');
 
 export interface RecordedFaultWindow extends FaultWindow {
   readonly scenario: string;
@@ -221,9 +225,10 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
 
   private async saveProblems(problems: readonly string[]): Promise<void> {
     if (problems.length === 0) return;
+    // close() never throws: when even the evidence cannot be written (report dir gone), the problems go to the log.
     await this.evidence
       .text(`teardown-problems-${Date.now()}.txt`, `${problems.join('\n')}\n`)
-      .catch(() => undefined);
+      .catch((error: unknown) => log('teardown problems %o (not saved: %s)', problems, describeError(error)));
   }
 }
 

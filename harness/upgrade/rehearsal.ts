@@ -80,12 +80,12 @@ async function nextMember(
       cluster.memberBinaries(member.name).etcd !== binariesFor(member.name).etcd,
   );
   if (pending.length <= 1) return pending[0];
-  const leader = await cluster.leader({ timeoutMs: 5_000 }).catch(() => undefined);
+  const leader = await cluster.leader({ timeoutMs: 5_000 });
   return pending.find((member) => member !== leader) ?? pending[0];
 }
 
 async function describeStepFailure(member: ClusterMember, caught: unknown): Promise<string> {
-  const refusal = refusalLine(await member.tailLog(400).catch(() => ''));
+  const refusal = refusalLine(await member.tailLog(400));
   const state = member.state === 'exited' ? 'the member exited' : `the member is ${member.state}`;
   return `${state}${refusal ? `; etcd said: ${refusal}` : ''} (${describeError(caught).split('\n')[0]})`;
 }
@@ -105,7 +105,7 @@ export function refusalLine(log: string): string | undefined {
         .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
       return `${entry.level}: ${entry.msg}${fields.length ? ` (${fields.join(', ')})` : ''}`;
     } catch {
-      return line.slice(0, 400);
+      return line.slice(0, 400); // not JSON after all: quote the line itself
     }
   }
   const plain = lines.find((line) => /^panic: |flag provided but not defined|^Error: /.test(line));

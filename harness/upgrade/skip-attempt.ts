@@ -1,6 +1,7 @@
 // Starts one member of a running cluster on a release two minors newer (the skip the guides forbid), watches what
 // etcd does with it, then puts the member back on its old release: the evidence for upgrade.no-skip.
 import type { EtcdBinaries } from '../binaries/types.js';
+import { describeError } from '../errors.js';
 import { pollUntil } from '../util/wait.js';
 import type { KeyspaceComparison } from './keyspace.js';
 import type { RehearsalPath } from './preconditions.js';
@@ -23,6 +24,8 @@ export interface SkipAttemptRecord {
   readonly observedForMs: number;
   /** The rest of the cluster kept serving, and after the member went back to the old release it was healthy again. */
   readonly clusterHealthyAfter: boolean;
+  /** Why the cluster was not healthy again, when it was not. */
+  readonly recoveryError?: string;
   readonly keyspace: KeyspaceComparison;
 }
 
@@ -64,13 +67,14 @@ export async function attemptSkip(options: SkipAttemptOptions): Promise<SkipAtte
   const log = await member.tailLog(400);
   const exit = member.exit;
   // Back to the old release, as an operator would after a refused start: the cluster must be whole again.
-  let clusterHealthyAfter = true;
-  try {
-    await cluster.swapMemberBinaries(member.name, original, { timeoutMs: 30_000 });
-    await cluster.waitHealthy({ timeoutMs: 30_000 });
-  } catch {
-    clusterHealthyAfter = false;
-  }
+  // Not healthy again is part of the finding: keep why.
+  const recovery = await cluster
+    .swapMemberBinaries(member.name, original, { timeoutMs: 30_000 })
+    .then(() => cluster.waitHealthy({ timeoutMs: 30_000 }))
+    .then(
+      () => undefined,
+      (error: unknown) => describeError(error).split('\n')[0],
+    );
   return {
     member: member.name,
     exited: exitAfterMs !== undefined,
@@ -79,6 +83,7 @@ export async function attemptSkip(options: SkipAttemptOptions): Promise<SkipAtte
     becameHealthy,
     refusal: refusalLine(log),
     observedForMs: Math.min(observeMs, Date.now() - startedAt),
-    clusterHealthyAfter,
+    clusterHealthyAfter: recovery === undefined,
+    ...(recovery ? { recoveryError: recovery } : {}),
   };
 }

@@ -284,6 +284,29 @@ describe('checkSnapshotCompat and checkUpgradePreconditions', () => {
     );
   });
 
+  it("fails a restored member that did not start, in etcd's words (the log tail is kept)", () => {
+    const logTail =
+      '{"level":"info","msg":"starting etcd"}\n{"level":"fatal","msg":"failed to recover v3 backend"}';
+    const outcome = checkSnapshotCompat({
+      snapshotFrom: '3.5.35',
+      tool: 'etcdutl 3.6.16',
+      restoreExitCode: 0,
+      restoreError: undefined,
+      snapshotRevision: 352,
+      restoredHealthy: false,
+      startError: 'etcd member m1 failed to start: etcd exited (code 1)',
+      startLogTail: logTail,
+      startRefusal: 'fatal: failed to recover v3 backend',
+      keyspace: { seeded: DIGEST, observed: undefined, readError: 'not started' },
+      ledgerCheck: undefined,
+    });
+    expect(outcome.verdict).toBe('fail');
+    expect(outcome.reason).toMatch(
+      /the restored member did not become healthy \(etcd member m1 failed to start: etcd exited \(code 1\)\); etcd said: fatal: failed to recover v3 backend/,
+    );
+    expect(outcome.observed).toMatch(/log tail: .*failed to recover v3 backend/);
+  });
+
   it('fails a precondition that does not hold and leaves an unrun one inconclusive', () => {
     const failed = checkUpgradePreconditions([
       { id: 'one-minor', ok: true, detail: 'one minor', source: 's' },

@@ -151,6 +151,7 @@ async function startOnce(
     return cluster;
   } catch (error) {
     if (!ownedByCluster) {
+      // Best effort before the real error: both carry the run's labels, the reaper removes what is left.
       await toxiproxy?.remove().catch(() => undefined);
       await network.remove().catch(() => undefined);
     }

@@ -136,6 +136,7 @@ export class DockerMember extends MemberBase {
     this.stopping = true;
     this.closeClients();
     // A frozen container acts on nothing but SIGKILL until it is thawed.
+    // A frozen container that exited meanwhile has nothing to thaw; the signal below reports a real failure.
     if (this.currentState === 'paused') await this.container.unpause().catch(() => undefined);
     await this.signal(signal);
     const timeoutMs = options.timeoutMs ?? (signal === 'SIGKILL' ? 5_000 : 10_000);
@@ -238,6 +239,7 @@ export class DockerMember extends MemberBase {
           created.exited.then(() => resolve('exited'));
         }
       }, 20);
+      // Only stops the poll; `started`'s own outcome is awaited (or deliberately dropped) below.
       started.finally(() => clearInterval(poll)).catch(() => undefined);
     });
     const outcome = await Promise.race([started.then(() => 'started' as const), exitedEarly]);
