@@ -75,6 +75,6 @@ export async function quickDockerClient(timeoutMs = 1_000): Promise<Dockerode | 
     await docker.ping();
     return docker;
   } catch {
-    return undefined;
+    return undefined; // no engine answers: that is the answer
   }
 }

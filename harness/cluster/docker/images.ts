@@ -112,7 +112,7 @@ async function imageExists(docker: Dockerode, ref: string): Promise<boolean> {
     await docker.getImage(ref).inspect();
     return true;
   } catch {
-    return false;
+    return false; // inspect fails exactly when the image is not here
   }
 }
 
