@@ -63,53 +63,62 @@ export const processesKind: ResourceKind = {
 export const networkObjectsKind: ResourceKind = {
   name: 'network namespaces and links',
   source: 'journal',
-  async reap(context) {
-    const tally = new Tally();
-    const objects = entriesOf(context, 'netns', 'link');
-    if (objects.length === 0) return tally.done();
-    const ip = await findOnPath('ip');
-    for (const { runId, entry } of objects) {
-      if (!entry.name.startsWith('ec')) continue;
-      if (!ip) {
-        tally.errors.push({
-          runId,
-          message: 'network namespaces were recorded but `ip` is not available to delete them',
-        });
-        continue;
-      }
-      const args = entry.kind === 'netns' ? ['netns', 'delete', entry.name] : ['link', 'delete', entry.name];
-      const result = await runCommand(ip, args, { allowFailure: true });
-      if (result.exitCode === 0) tally.removed.push({ runId, type: entry.kind });
-      else if (!/No such|Cannot find|does not exist/i.test(result.stderr))
-        tally.errors.push({ runId, message: `ip ${args.join(' ')}: ${result.stderr.trim()}` });
-    }
-    return tally.done();
-  },
+  reap: (context) =>
+    removeWithTool(
+      entriesOf(context, 'netns', 'link').filter(({ entry }) => entry.name.startsWith('ec')),
+      {
+        tool: 'ip',
+        args: (entry) => [entry.kind === 'netns' ? 'netns' : 'link', 'delete', entry.name],
+        alreadyGone: /No such|Cannot find|does not exist/i,
+        type: (entry) => entry.kind,
+      },
+    ),
 };
 
 export const mountsKind: ResourceKind = {
   name: 'mounts',
   source: 'journal',
-  async reap(context) {
-    const tally = new Tally();
-    const mounts = entriesOf(context, 'mount').filter(({ entry }) =>
-      entry.path.includes(`/${TEMP_DIR_PREFIX}`),
-    );
-    if (mounts.length === 0) return tally.done();
-    const umount = await findOnPath('umount');
-    for (const { runId, entry } of mounts) {
-      if (!umount) {
-        tally.errors.push({ runId, message: `cannot unmount ${entry.path}: umount not found` });
-        continue;
-      }
-      const result = await runCommand(umount, ['-l', entry.path], { allowFailure: true });
-      if (result.exitCode === 0) tally.removed.push({ runId, type: 'mount' });
-      else if (!/not mounted|no mount point|not found/i.test(result.stderr))
-        tally.errors.push({ runId, message: `umount ${entry.path}: ${result.stderr.trim()}` });
-    }
-    return tally.done();
-  },
+  reap: (context) =>
+    removeWithTool(
+      entriesOf(context, 'mount').filter(({ entry }) => entry.path.includes(`/${TEMP_DIR_PREFIX}`)),
+      {
+        tool: 'umount',
+        args: (entry) => ['-l', entry.path],
+        alreadyGone: /not mounted|no mount point|not found/i,
+        type: () => 'mount',
+      },
+    ),
 };
+
+/** Removes each object with a system tool (`ip`, `umount`); an object the tool says is gone already is fine. */
+async function removeWithTool<E extends JournalEntry>(
+  objects: readonly { runId: string; entry: E }[],
+  how: {
+    readonly tool: string;
+    readonly args: (entry: E) => string[];
+    readonly alreadyGone: RegExp;
+    readonly type: (entry: E) => string;
+  },
+): Promise<KindReap> {
+  const tally = new Tally();
+  if (objects.length === 0) return tally.done();
+  const tool = await findOnPath(how.tool);
+  for (const { runId, entry } of objects) {
+    const args = how.args(entry);
+    if (!tool) {
+      tally.errors.push({
+        runId,
+        message: `cannot run \`${how.tool} ${args.join(' ')}\`: ${how.tool} not found`,
+      });
+      continue;
+    }
+    const result = await runCommand(tool, args, { allowFailure: true });
+    if (result.exitCode === 0) tally.removed.push({ runId, type: how.type(entry) });
+    else if (!how.alreadyGone.test(result.stderr))
+      tally.errors.push({ runId, message: `${how.tool} ${args.join(' ')}: ${result.stderr.trim()}` });
+  }
+  return tally.done();
+}
 
 export const dirsKind: ResourceKind = {
   name: 'temp dirs',
