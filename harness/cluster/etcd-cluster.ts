@@ -5,11 +5,11 @@ import { rm } from 'node:fs/promises';
 import type { Etcd3 } from 'etcd3';
 import type { EtcdBinaries } from '../binaries/types.js';
 import {
-  CommandError,
   describeError,
   HarnessError,
   InputError,
   MemberStartError,
+  ProcedureError,
   TimeoutError,
 } from '../errors.js';
 import { logger } from '../log.js';
@@ -351,8 +351,9 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
   }
 
   /**
-   * Removes a member the documented way (`etcdctl member remove <id>` through the others), then stops its process
-   * and takes down its proxies. Its data dir and log stay (in `removedMembers`) for evidence.
+   * Removes a member the documented way (`etcdctl member remove <id>` through the others), then stops it and releases
+   * its network: its proxies first, then its place (see MemberBackend.releaseNetwork). Its data dir and log stay (in
+   * `removedMembers`) for evidence.
    */
   async removeMember(name: string): Promise<void> {
     const index = this.slots.findIndex((slot) => slot.member.name === name);
@@ -554,8 +555,8 @@ async function waitServingClients(
 }
 
 /** A membership change etcd refused (or kept calling premature until the wait ran out), with its output. */
-function reconfigureError(args: readonly string[], result: EtcdctlResult, cause?: unknown): CommandError {
-  return new CommandError(
+function reconfigureError(args: readonly string[], result: EtcdctlResult, cause?: unknown): ProcedureError {
+  return new ProcedureError(
     `\`etcdctl ${args.join(' ')}\` failed`,
     { command: result.command, exitCode: result.exitCode, stderrTail: `${result.stderr}${result.stdout}` },
     { cause },
