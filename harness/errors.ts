@@ -104,6 +104,14 @@ export class CommandError extends HarnessError {
   }
 }
 
+/**
+ * An etcd procedure (an `etcdctl`/`etcdutl` step of the runbook: snapshot restore, endpoint status, compaction, ...)
+ * failed while the harness ran it: not bad input. Carries the command line, its exit code and the tail of its output.
+ */
+export class ProcedureError extends CommandError {
+  override readonly name: string = 'ProcedureError';
+}
+
 /** A port the user asked for (or that a member must bind) is taken. */
 export class PortInUseError extends HarnessError {
   override readonly name: string = 'PortInUseError';

@@ -23,7 +23,8 @@ export type { ClientTls } from './cluster/clients.js';
 export { createEtcdClient } from './cluster/clients.js';
 export { type EtcdFlags, PRESETS, parseFlagArguments } from './cluster/flags.js';
 export { type MembershipChanges, supportsMembershipChanges } from './cluster/membership.js';
-export { ClusterSpec, type DataDirInit, type DataDirInitializer } from './cluster/spec.js';
+export { ClusterSpec } from './cluster/spec.js';
+export type { DataDirInit, DataDirInitializer } from './cluster/start-request.js';
 export { generateForeignClient } from './cluster/tls.js';
 export type {
   ClusterMember,
@@ -33,7 +34,15 @@ export type {
   StartedCluster,
   StoppedCluster,
 } from './cluster/types.js';
-export { HarnessError, InputError, UnsupportedError } from './errors.js';
+export {
+  describeError,
+  HarnessError,
+  InputError,
+  MemberStartError,
+  ProcedureError,
+  TimeoutError,
+  UnsupportedError,
+} from './errors.js';
 export { classifyEtcdError, EtcdRequestError, isNoSpaceError } from './etcd-errors.js';
 export { fillToQuota, type QuotaFillResult, quotaBytesOf, recoverFromNoSpace } from './faults/quota.js';
 export { builtInFaults, FaultRegistry } from './faults/registry.js';
@@ -69,9 +78,16 @@ export { ledgerWritersParam, type ParamSpec, type ParamSpecs, type ParsedParams 
 export { fingerprintChanges, fingerprintDir } from './procedures/fingerprint.js';
 export { hashKvAtCommonRevision, type MemberHashes } from './procedures/hashkv.js';
 export { compact, defrag, endpointStatus } from './procedures/maintenance.js';
-export { restoreSnapshot, type SnapshotStatus, saveSnapshot, snapshotStatus } from './procedures/snapshot.js';
+export {
+  type RestoreInitializerOptions,
+  restoreInitializer,
+  restoreSnapshot,
+  type SnapshotStatus,
+  saveSnapshot,
+  snapshotStatus,
+} from './procedures/snapshot.js';
 export * from './procedures/snapshot-corruption.js';
-export { runTool, type ToolRun, toolError } from './procedures/tool-run.js';
+export { procedureError, runTool, type ToolRun, toolError } from './procedures/tool-run.js';
 export {
   defineScenario,
   type Intensity,
@@ -87,9 +103,12 @@ export {
   type RehearsalStep,
   type StepAvailability,
 } from './upgrade/availability.js';
-export { type DowngradeRun, runDowngrade } from './upgrade/downgrade.js';
+export { type DowngradeRecord, type DowngradeRun, runDowngrade } from './upgrade/downgrade.js';
 export {
+  compareKeyspace,
   describeKeyspace,
+  type KeyspaceComparison,
+  observeKeyspace,
   planKeyspace,
   readKeyspace,
   type SeededKeyspace,
@@ -111,19 +130,33 @@ export {
   versionChanges,
   waitForClusterVersion,
 } from './upgrade/rehearsal.js';
+export type { RehearsalHost } from './upgrade/rehearsal-host.js';
 export {
   closeRehearsal,
+  type HashesAtRevision,
   neighbourLine,
   type RehearsalCluster,
+  type RollingRecord,
   rehearsalParams,
   rehearsalVersions,
   snapshotFromLeader,
   startRehearsalCluster,
   VERSION_CHOICES,
 } from './upgrade/rehearsal-run.js';
-export { attemptSkip } from './upgrade/skip-attempt.js';
-export { restoreWithNewTool } from './upgrade/snapshot-compat.js';
+export {
+  type DowngradeRehearsalOptions,
+  type DowngradeRehearsalRecord,
+  rehearseDowngrade,
+} from './upgrade/rehearse-downgrade.js';
+export {
+  rehearseUpgrade,
+  type UpgradeRehearsalOptions,
+  type UpgradeRehearsalRecord,
+} from './upgrade/rehearse-upgrade.js';
+export { attemptSkip, type SkipAttemptRecord } from './upgrade/skip-attempt.js';
+export { restoreWithNewTool, type SnapshotCompatRecord } from './upgrade/snapshot-compat.js';
 export { readClusterVersions, type VersionReading, VersionSampler } from './upgrade/version-probe.js';
+export { pollUntil, sleep, type WaitOptions, waitFor } from './util/wait.js';
 export { capabilitiesOf, type EtcdCapabilities } from './versions/capabilities.js';
 export { type EtcdVersion, parseExactVersion, resolveVersion } from './versions/version.js';
 export { runHttpLoad } from './workload/http-load.js';

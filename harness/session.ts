@@ -14,7 +14,8 @@ import { describeError, InputError } from './errors.js';
 import { logger } from './log.js';
 import { TEMP_DIR_PREFIX, tempRoot } from './paths.js';
 import { RunJournal } from './runstate/journal.js';
-import { type ReapReport, type ResourceReaper, reapOrphans } from './runstate/reaper.js';
+import { type ReapReport, reapOrphans } from './runstate/reaper.js';
+import type { ResourceKind } from './runstate/resource-kind.js';
 
 const log = logger('session');
 
@@ -25,7 +26,8 @@ export interface SessionOptions {
   keepWorkDir?: boolean;
   /** Reap killed runs' leftovers when opening (default true). */
   reap?: boolean;
-  extraReapers?: readonly ResourceReaper[];
+  /** The resource kinds to reap when opening (default: every built-in kind). */
+  reapKinds?: readonly ResourceKind[];
   onProgress?: ProgressListener;
 }
 
@@ -67,7 +69,7 @@ export class Session implements AsyncDisposable {
         ? undefined
         : await reapOrphans({
             root: options.stateRoot,
-            extraReapers: options.extraReapers,
+            kinds: options.reapKinds,
             exceptRunId: runId,
           });
     const journal = RunJournal.open(runId, options.stateRoot);
@@ -96,6 +98,7 @@ export class Session implements AsyncDisposable {
         this.defer('toxiproxy-server', () => server.stop());
         return server;
       })();
+      // The caller gets the failure through the returned promise; forgetting it lets the next call try again.
       this.toxiproxyServer.catch(() => {
         this.toxiproxyServer = undefined;
       });
@@ -109,6 +112,7 @@ export class Session implements AsyncDisposable {
     if (!pending) {
       pending = this.createPlane(mode);
       this.planes.set(mode, pending);
+      // The caller gets the failure through the returned promise; forgetting it lets the next call try again.
       pending.catch(() => this.planes.delete(mode));
     }
     return pending;

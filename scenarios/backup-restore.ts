@@ -13,9 +13,10 @@ import {
   endpointStatus,
   fingerprintChanges,
   fingerprintDir,
-  InputError,
   ledgerWritersParam,
+  procedureError,
   readLedgerKeys,
+  restoreInitializer,
   restoreSnapshot,
   saveSnapshot,
   snapshotStatus,
@@ -82,7 +83,8 @@ export default defineScenario({
         keysAckedBeforeSave: ackedBeforeSave.length,
       }),
     );
-    if (!first.status) throw new InputError('snapshot status failed: the restore checks cannot run');
+    // Without a status the restore checks cannot run: the status finding above says why.
+    if (!first.status) throw procedureError('snapshot status', first.run);
     const snapshotRevision = first.status.revision;
 
     ctx.step("restore into a member's existing data dir (the wrong --data-dir accident)");
@@ -108,18 +110,9 @@ export default defineScenario({
     );
 
     ctx.step('restore into fresh data dirs of a new 3-member cluster');
-    const restoredSpec = ctx.clusterSpec().withDataDirInitializer(async (init) => {
-      const run = await restoreSnapshot(init.binaries, snapshotPath, {
-        name: init.member,
-        dataDir: init.dataDir,
-        initialCluster: init.initialCluster,
-        initialAdvertisePeerUrl: init.initialAdvertisePeerUrl,
-        clusterToken: init.clusterToken,
-      });
-      ctx.recordTool(`snapshot restore for ${init.member}`, run);
-      if (run.exitCode !== 0)
-        throw new InputError(`snapshot restore for ${init.member} failed: ${toolError(run)}`);
-    });
+    const restoredSpec = ctx
+      .clusterSpec()
+      .withDataDirInitializer(restoreInitializer(snapshotPath, { recordTool: ctx.recordTool.bind(ctx) }));
     const restored = await ctx.startCluster(restoredSpec);
     const healthy = (await Promise.all(restored.members.map((member) => member.health()))).filter(
       (report) => report.healthy,

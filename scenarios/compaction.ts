@@ -10,6 +10,7 @@ import {
   checkIdleCompaction,
   checkPeriodicCompaction,
   defineScenario,
+  HarnessError,
   InputError,
   parseCompactionLog,
   parseRetention,
@@ -71,7 +72,7 @@ export default defineScenario({
       acked[0]!,
     );
     if (!oldest)
-      throw new InputError('the ledger writer acknowledged nothing: the cluster did not take writes');
+      throw new HarnessError('the ledger writer acknowledged nothing: the cluster did not take writes');
     // Written half a retention ago: the compactor only compacts to revisions it sampled at least a retention ago.
     const recentBefore = Date.now() - retentionMs / 2;
     const recent =

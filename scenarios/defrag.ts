@@ -8,7 +8,9 @@ import {
   defineScenario,
   defrag,
   endpointStatus,
+  HarnessError,
   InputError,
+  procedureError,
   toolError,
 } from '../harness/index.js';
 
@@ -80,7 +82,7 @@ export default defineScenario({
     const revision = Math.max(...(await endpointStatus(cluster)).statuses.map((status) => status.revision));
     const compacted = await compact(cluster, revision);
     ctx.recordTool(`compact ${revision} --physical`, compacted);
-    if (compacted.exitCode !== 0) throw new InputError(`compaction failed: ${toolError(compacted)}`);
+    if (compacted.exitCode !== 0) throw procedureError(`compact ${revision}`, compacted);
     // The backend commits every 100 ms: let the compaction's deletions reach the in-use figure.
     await ctx.sleep(300);
     const before = await endpointStatus(cluster);
@@ -108,7 +110,10 @@ export default defineScenario({
       const sizesBefore = before.statuses.find((status) => status.member === member.name);
       const sizesAfter = after.statuses.find((status) => status.member === member.name);
       const run = runs[index]!;
-      if (!sizesBefore || !sizesAfter) throw new InputError(`endpoint status did not report ${member.name}`);
+      if (!sizesBefore || !sizesAfter)
+        throw new HarnessError(`endpoint status did not report ${member.name}`, {
+          context: { member: member.name },
+        });
       ctx.series({
         name: `db size of ${member.name} around defrag`,
         unit: 'bytes',

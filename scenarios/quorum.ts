@@ -14,6 +14,7 @@ import {
   memberStatus,
   ONE_LOSS_MIN_RATE_RATIO,
   type ProbeOutcome,
+  pollUntil,
   readLedgerKeys,
 } from '../harness/index.js';
 
@@ -271,19 +272,22 @@ async function firstSuccessfulWrite(
   deadline: number,
   signal: AbortSignal,
 ): Promise<number | undefined> {
-  for (let attempt = 0; Date.now() < deadline; attempt++) {
-    signal.throwIfAborted();
-    try {
+  let attempt = 0;
+  // A failed put means no quorum yet (or the election is still running): try again.
+  return pollUntil(
+    async () => {
       await client
         .put('/quorum/recovery-probe')
-        .value(String(attempt))
+        .value(String(attempt++))
         .options({ deadline: Math.min(deadline, Date.now() + 1_000) })
         .exec();
       return Date.now();
-    } catch {
-      // No quorum yet (or the election is still running): try again.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return undefined;
+    },
+    {
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      intervalMs: 50,
+      signal,
+      what: 'a write to be acknowledged',
+    },
+  );
 }

@@ -14,8 +14,10 @@ import {
   fillToQuota,
   listAlarms,
   type PartialRecoveryState,
+  pollUntil,
   quotaBytesOf,
   type RequestOutcome,
+  sleep,
   type ToolRun,
   toolError,
 } from '../harness/index.js';
@@ -74,8 +76,9 @@ export default defineScenario({
     const sampler = (async () => {
       // Bounded by the fill: the fill itself stops at its timeout.
       while (filling) {
+        // A sample that fails (a member busy refusing writes) is a missing chart point, not an error.
         await sample().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, params.sampleEveryMs));
+        await sleep(params.sampleEveryMs);
       }
     })();
     const fill = await fillToQuota(cluster, {
@@ -91,11 +94,14 @@ export default defineScenario({
     points.push({ at: Date.now(), value: maxDbSize(atRefusal.statuses) });
     // The alarm is raised through raft by the member that refused; it is normally listed by the time the client
     // sees the error, but give it a moment.
-    let alarms = await listAlarms(cluster);
-    for (let poll = 0; poll < 20 && !alarms.some((entry) => entry.alarm === 'NOSPACE'); poll++) {
-      await ctx.sleep(100);
-      alarms = await listAlarms(cluster);
-    }
+    let alarms: Awaited<ReturnType<typeof listAlarms>> = [];
+    await pollUntil(
+      async () => {
+        alarms = await listAlarms(cluster);
+        return alarms.some((entry) => entry.alarm === 'NOSPACE');
+      },
+      { timeoutMs: 2_000, intervalMs: 100, signal: ctx.signal, what: 'the NOSPACE alarm' },
+    );
     const alarmRun = await cluster.etcdctl(['alarm', 'list'], { allowFailure: true });
     ctx.recordTool('alarm list after the refusal', alarmRun);
     /** Db size (recorded, and a chart point), a put, and the alarms: where a (partial) recovery left the cluster. */

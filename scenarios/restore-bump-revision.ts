@@ -10,10 +10,10 @@ import {
   checkLedger,
   defineScenario,
   endpointStatus,
-  InputError,
   ledgerWritersParam,
+  procedureError,
   readLedgerKeys,
-  restoreSnapshot,
+  restoreInitializer,
   saveSnapshot,
   snapshotStatus,
   toolError,
@@ -79,26 +79,19 @@ export default defineScenario({
     );
     const status = await snapshotStatus(source.binaries, snapshotPath);
     ctx.recordTool('snapshot status', status.run);
-    if (!status.status) throw new InputError(`snapshot status failed: ${toolError(status.run)}`);
+    if (!status.status) throw procedureError('snapshot status', status.run);
     const snapshotRevision = status.status.revision;
     // The old cluster is gone in a real restore; stopping it also frees the machine for the restored one.
     await ctx.releaseCluster(source);
 
     ctx.step(`restore with --bump-revision=${ctx.params.bumpRevision} --mark-compacted`);
-    const restoredSpec = ctx.clusterSpec().withDataDirInitializer(async (init) => {
-      const run = await restoreSnapshot(init.binaries, snapshotPath, {
-        name: init.member,
-        dataDir: init.dataDir,
-        initialCluster: init.initialCluster,
-        initialAdvertisePeerUrl: init.initialAdvertisePeerUrl,
-        clusterToken: init.clusterToken,
-        bumpRevision: ctx.params.bumpRevision,
-        markCompacted: true,
-      });
-      ctx.recordTool(`snapshot restore --bump-revision for ${init.member}`, run);
-      if (run.exitCode !== 0)
-        throw new InputError(`snapshot restore for ${init.member} failed: ${toolError(run)}`);
-    });
+    const restoredSpec = ctx.clusterSpec().withDataDirInitializer(
+      restoreInitializer(snapshotPath, {
+        recordTool: ctx.recordTool.bind(ctx),
+        label: (member) => `snapshot restore --bump-revision for ${member}`,
+        extraArgs: { bumpRevision: ctx.params.bumpRevision, markCompacted: true },
+      }),
+    );
     const restored = await ctx.startCluster(restoredSpec);
     const restoredStatus = await endpointStatus(restored);
     ctx.recordTool('endpoint status after the restore', restoredStatus.run);
@@ -199,6 +192,7 @@ function watchFrom(
       });
       // A watcher etcd cancelled is already detached; cancelling it again would wait for an 'end' that never comes.
       if (!ended)
+        // Best effort: the watch's ending is already recorded; a cancel that fails leaves nothing to clean up.
         void Promise.race([watcher.cancel(), new Promise((done) => setTimeout(done, 1_000))]).catch(() => {});
     };
     const timer = setTimeout(

@@ -6,8 +6,7 @@ import {
   checkSingleKeyRecovery,
   defineScenario,
   type GuideCommandRecord,
-  InputError,
-  restoreSnapshot,
+  restoreInitializer,
   type SingleKeyRecord,
   type StartedCluster,
   saveSnapshot,
@@ -120,18 +119,12 @@ export default defineScenario({
     const scratchSpec = ctx
       .clusterSpec()
       .withMembers(1)
-      .withDataDirInitializer(async (init) => {
-        const run = await restoreSnapshot(init.binaries, snapshotPath, {
-          name: init.member,
-          dataDir: init.dataDir,
-          initialCluster: init.initialCluster,
-          initialAdvertisePeerUrl: init.initialAdvertisePeerUrl,
-          clusterToken: init.clusterToken,
-        });
-        ctx.recordTool('snapshot restore into a scratch data dir', run);
-        if (run.exitCode !== 0)
-          throw new InputError(`snapshot restore into a scratch dir failed: ${toolError(run)}`);
-      });
+      .withDataDirInitializer(
+        restoreInitializer(snapshotPath, {
+          recordTool: ctx.recordTool.bind(ctx),
+          label: () => 'snapshot restore into a scratch data dir',
+        }),
+      );
     const scratch = await ctx.startCluster(scratchSpec);
     const fromScratch = await scratch.etcdctl<GetJson>(['get', CRD_KEY], { json: true, allowFailure: true });
     ctx.recordTool('etcdctl get -w json from the scratch cluster', fromScratch);

@@ -10,7 +10,9 @@ import {
   capabilitiesOf,
   checkCorruptSnapshotRejected,
   defineScenario,
+  describeError,
   type LeftoverRecord,
+  MemberStartError,
   restoreSnapshot,
   type ScenarioContext,
   saveSnapshot,
@@ -166,6 +168,7 @@ function hex(byte: number): string {
 }
 
 async function listFiles(dir: string, root = dir): Promise<{ path: string; sizeBytes: number }[]> {
+  // A refused restore may leave no dir at all: that is "no files", which the record reports.
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const files: { path: string; sizeBytes: number }[] = [];
   for (const entry of entries) {
@@ -202,12 +205,13 @@ async function probeLeftover(
     probe = await ctx.startCluster(spec);
   } catch (error) {
     if (ctx.signal.aborted) throw error;
-    const logTail = (error as { logTail?: string }).logTail ?? '';
-    await ctx.evidence.text(`leftover-${kind}-etcd.log`, `${(error as Error).message}\n\n${logTail}\n`);
+    const logTail = error instanceof MemberStartError ? error.logTail : '';
+    const message = describeError(error);
+    await ctx.evidence.text(`leftover-${kind}-etcd.log`, `${message}\n\n${logTail}\n`);
     const crash = /fatal error: [^\n]*|panic: [^\n]*|unexpected fault address[^\n]*/.exec(logTail)?.[0];
     return {
       files,
-      probe: { started: false, detail: crash ?? (error as Error).message.split('\n')[0]!.slice(0, 200) },
+      probe: { started: false, detail: crash ?? message.split('\n')[0]!.slice(0, 200) },
     };
   }
   try {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { resolveEtcd } from '../harness/binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../harness/binaries/resolve-toxiproxy.js';
-import { etcdImageFor, toxiproxyImageFor } from '../harness/docker/images.js';
+import { etcdImageFor, toxiproxyImageFor } from '../harness/cluster/docker/images.js';
 import { SUPPORTED_LINES } from '../harness/versions/catalog.js';
 import { resolveVersion } from '../harness/versions/version.js';
 import { DOCKER_TEST_LINES, ensureDockerEngine } from './helpers/docker-engine.js';

@@ -9,6 +9,7 @@ import { FaultRunner } from '../faults/runner.js';
 import { estimateQuantile, histogramDelta, histogramMean } from '../observe/histogram.js';
 import { METRIC, scrapeMetrics } from '../observe/metrics.js';
 import { Session } from '../session.js';
+import { sleep } from '../util/wait.js';
 import { median, round } from './stats.js';
 
 export interface FidelityRow {
@@ -153,6 +154,7 @@ function startWriters(client: Etcd3, count: number): { stop(): Promise<void> } {
       await client
         .put(`/fidelity/load/${writer}/${sequence++ % 100}`)
         .value('x')
+        // Background load for a latency measurement: a failed put is load not delivered, not a result.
         .catch(() => undefined);
     }
   });
@@ -163,8 +165,4 @@ function startWriters(client: Etcd3, count: number): { stop(): Promise<void> } {
       client.close();
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

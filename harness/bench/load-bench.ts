@@ -10,6 +10,7 @@ import type { ClusterMember } from '../cluster/types.js';
 import { HarnessError } from '../errors.js';
 import { Session } from '../session.js';
 import { runCommand } from '../util/exec.js';
+import { sleep } from '../util/wait.js';
 import { runHttpLoad } from '../workload/http-load.js';
 import { LedgerWriter } from '../workload/ledger-writer.js';
 import { percentile, round } from './stats.js';
@@ -164,7 +165,7 @@ async function measureLedger(
   const clients = Array.from({ length: concurrency }, () => leader.client());
   const cpu = cpuMeter();
   const writer = LedgerWriter.start({ clients }, { writers: concurrency });
-  await new Promise((resolve) => setTimeout(resolve, durationMs));
+  await sleep(durationMs);
   const ledger = await writer.stop();
   const clientCpuCores = cpu();
   for (const client of clients) client.close();

@@ -42,7 +42,7 @@ export class BinaryCache {
       const text = await readFile(join(this.entryDir(tool, version), 'manifest.json'), 'utf8');
       return JSON.parse(text) as CacheManifest;
     } catch {
-      return undefined;
+      return undefined; // no (complete) entry: the caller provisions it
     }
   }
 
@@ -57,7 +57,7 @@ export class BinaryCache {
       }
       return complete;
     } catch {
-      return [];
+      return []; // no entry for the tool yet
     }
   }
 
@@ -111,11 +111,12 @@ export class BinaryCache {
   }
 
   private async removeStaleStaging(toolDir: string): Promise<void> {
+    // Housekeeping of our own staging dirs: a tool dir that does not exist yet has none.
     const names = await readdir(toolDir).catch(() => [] as string[]);
     for (const name of names) {
       if (!name.startsWith('.staging-')) continue;
       const path = join(toolDir, name);
-      const info = await stat(path).catch(() => undefined);
+      const info = await stat(path).catch(() => undefined); // removed by another process meanwhile
       if (info && Date.now() - info.mtimeMs > STALE_STAGING_MS)
         await rm(path, { recursive: true, force: true });
     }

@@ -49,6 +49,7 @@ export function resolveEtcd(
   if (!pending) {
     pending = resolveUncached(version, binDir, cache, options);
     memo.set(key, pending);
+    // The caller gets the failure through the returned promise; forgetting it lets the next call try again.
     pending.catch(() => memo.delete(key));
   }
   return pending;

@@ -49,6 +49,7 @@ export function resolveGoTool(spec: GoToolSpec, options: ResolveGoToolOptions = 
   if (!pending) {
     pending = resolveUncached(spec, explicit, cache, options);
     memo.set(key, pending);
+    // The caller gets the failure through the returned promise; forgetting it lets the next call try again.
     pending.catch(() => memo.delete(key));
   }
   return pending;
@@ -70,6 +71,7 @@ async function resolveUncached(
   if (cached) return cached;
   const onPath = await findOnPath(spec.binary);
   if (onPath) {
+    // A binary on the PATH that does not report its version is not the one asked for: provision our own.
     const version = await spec.versionOf(onPath).catch(() => '');
     if (version === spec.version) return { version, path: onPath, source: 'path' };
   }
@@ -123,6 +125,7 @@ async function resolveUncached(
 async function tryCache(spec: GoToolSpec, cache: BinaryCache): Promise<ResolvedGoTool | undefined> {
   if (!(await cache.readManifest(spec.tool, spec.version))) return undefined;
   const path = join(cache.entryDir(spec.tool, spec.version), spec.binary);
+  // A cached binary that no longer runs is rebuilt (the build's own errors then say why).
   const version = await spec.versionOf(path).catch(() => undefined);
   return version === spec.version ? { version, path, source: 'cache' } : undefined;
 }

@@ -26,8 +26,9 @@ export async function verifyEtcdTools(dir: string, version: EtcdVersion): Promis
       const path = join(dir, tool);
       try {
         await access(path, constants.X_OK);
-      } catch {
+      } catch (error) {
         throw new BinaryError(`${path} is missing or not executable.`, {
+          cause: error,
           context: { tool, version: String(version) },
         });
       }

@@ -25,7 +25,7 @@ export function parseCompactionLog(member: string, text: string): CompactionEven
     try {
       entry = JSON.parse(line);
     } catch {
-      continue;
+      continue; // a torn or non-JSON log line says nothing about compaction
     }
     if (entry.msg !== 'starting auto periodic compaction') continue;
     // 3.4 logs `2026-11-24T10:51:41.555Z`, 3.5+ microseconds: Date.parse reads both.

@@ -173,7 +173,7 @@ function portOf(url: string | undefined): string {
   try {
     return new URL(url.split(',')[0]!).port || '80';
   } catch {
-    return 'unknown';
+    return 'unknown'; // the flag's value is quoted in the finding as it is
   }
 }
 

@@ -1,38 +1,17 @@
 // Checks of upgrade.rolling, upgrade.no-skip, upgrade.snapshot-compat and downgrade.supported over what a rehearsal
 // recorded (steps, ledger, keyspace digests, versions over time, hashKV, tool runs). Pure functions.
 import { type CheckOutcome, measure } from '../findings/finding.js';
-import type { AvailabilityReport, RehearsalStep } from '../upgrade/availability.js';
+import type { DowngradeRecord } from '../upgrade/downgrade.js';
+import type { KeyspaceComparison } from '../upgrade/keyspace.js';
 import type { Precondition, RehearsalPath } from '../upgrade/preconditions.js';
+import type { HashesAtRevision, RollingRecord } from '../upgrade/rehearsal-run.js';
+import type { DowngradeRehearsalRecord } from '../upgrade/rehearse-downgrade.js';
+import type { UpgradeRehearsalRecord } from '../upgrade/rehearse-upgrade.js';
+import type { SkipAttemptRecord } from '../upgrade/skip-attempt.js';
+import type { SnapshotCompatRecord } from '../upgrade/snapshot-compat.js';
 import type { VersionReading } from '../upgrade/version-probe.js';
+import { reportedLine } from '../versions/version.js';
 import type { LedgerCheck } from '../workload/ledger-check.js';
-
-/** Keys and digest of the seeded keyspace, and of what a cluster holds afterwards (undefined: could not be read). */
-export interface KeyspaceComparison {
-  readonly seeded: { readonly keys: number; readonly digest: string };
-  readonly observed: { readonly keys: number; readonly digest: string } | undefined;
-}
-
-export interface HashesAtRevision {
-  readonly revision: number;
-  /** `etcdctl endpoint hashkv --rev` per member (undefined: no hash from that member). */
-  readonly byMember: Readonly<Record<string, number | undefined>>;
-}
-
-/** What a rolling upgrade or downgrade rehearsal recorded. */
-export interface RollingRecord {
-  readonly path: RehearsalPath;
-  readonly steps: readonly RehearsalStep[];
-  readonly availability: AvailabilityReport;
-  /** Longest acceptable stretch without any acknowledged write (the quorum criterion). */
-  readonly maxOutageMs: number;
-  readonly ledgerCheck: LedgerCheck;
-  readonly keyspace: KeyspaceComparison;
-  readonly hashes: HashesAtRevision | undefined;
-  /** `/version` of every member, sampled through the rehearsal. */
-  readonly versions: readonly VersionReading[];
-  /** How long the rehearsal waited for the cluster version to move after the last step. */
-  readonly clusterVersionTimeoutMs: number;
-}
 
 const ROLLING = 'upgrade.rolling' as const;
 
@@ -68,15 +47,18 @@ export function checkRollingKeepsData(
   const problems: string[] = [];
   for (const step of record.steps) if (step.error) problems.push(`step "${step.name}" failed: ${step.error}`);
   const { availability } = record;
+  // Each step by the outage it was part of (measured whole), never by whether a write landed inside a short step.
   for (const step of availability.steps) {
-    if (step.acknowledged === 0)
-      problems.push(`no write was acknowledged during "${step.step}" (${step.durationMs} ms)`);
+    if (step.longestGapMs > record.maxOutageMs)
+      problems.push(
+        `step "${step.step}" (${step.durationMs} ms) was part of a ${step.longestGapMs} ms stretch without an acknowledged write (more than ${record.maxOutageMs} ms)`,
+      );
   }
   if (availability.longestOutage.ms > record.maxOutageMs)
     problems.push(
       `writes stopped for ${availability.longestOutage.ms} ms (more than ${record.maxOutageMs} ms: quorum was lost or the cluster stalled)`,
     );
-  problems.push(...dataProblems(record.ledgerCheck, record.keyspace, record.hashes));
+  problems.push(...dataProblems(record.ledgerCheck, record.keyspace, record.hashes, record.hashesError));
   const worst = [...availability.steps].sort((a, b) => a.successShare - b.successShare)[0];
   return {
     claim,
@@ -89,11 +71,16 @@ export function checkRollingKeepsData(
       problems.length === 0
         ? `every step completed, writes never stopped for more than ${availability.longestOutage.ms} ms, nothing acknowledged was lost, every member holds the same data`
         : problems.join('; '),
-    expected: `every member healthy on ${record.path.to} after its step; some write acknowledged in every step and no gap above ${record.maxOutageMs} ms; every acknowledged write and every seeded key present with its value; hashKV equal on every member`,
-    observed: `${record.steps.length} steps; writes ${formatShare(availability.overall.successShare)} successful overall (worst step "${worst?.step ?? '-'}" ${formatShare(worst?.successShare ?? Number.NaN)}); longest outage ${availability.longestOutage.ms} ms; ledger: ${record.ledgerCheck.summary}; keyspace: ${describeKeyspace(record.keyspace)}; ${describeHashes(record.hashes)}`,
+    expected: `every member healthy on ${record.path.to} after its step; no stretch without an acknowledged write longer than ${record.maxOutageMs} ms, overlapping any step or anywhere in the rehearsal; every acknowledged write and every seeded key present with its value; hashKV equal on every member`,
+    observed: `${record.steps.length} steps; longest stretch without an acknowledged write per step: ${availability.steps.map((step) => `"${step.step}" ${step.longestGapMs} ms`).join(', ')}; writes ${formatShare(availability.overall.successShare)} successful overall (worst step "${worst?.step ?? '-'}" ${formatShare(worst?.successShare ?? Number.NaN)}); longest outage ${availability.longestOutage.ms} ms; ledger: ${record.ledgerCheck.summary}; keyspace: ${describeKeyspace(record.keyspace)}; ${describeHashes(record.hashes)}`,
     measurements: [
       measure('write success overall', availability.overall.successShare * 100, 'percent'),
       measure('longest write outage', availability.longestOutage.ms, 'ms'),
+      measure(
+        'longest write gap overlapping a step',
+        Math.max(0, ...availability.steps.map((step) => step.longestGapMs)),
+        'ms',
+      ),
       measure('acknowledged writes', record.ledgerCheck.acknowledgedExpected, 'count'),
       measure('missing acknowledged writes', record.ledgerCheck.missing.length, 'count'),
       measure('seeded keys', record.keyspace.seeded.keys, 'count'),
@@ -104,7 +91,7 @@ export function checkRollingKeepsData(
 /** When the readings first show the cluster version on `line` (e.g. `3.6`), or undefined. */
 export function clusterVersionMovedAt(versions: readonly VersionReading[], line: string): number | undefined {
   return [...versions]
-    .filter((reading) => reading.cluster !== undefined && lineOf(reading.cluster) === line)
+    .filter((reading) => reading.cluster !== undefined && reportedLine(reading.cluster) === line)
     .sort((a, b) => a.at - b.at)[0]?.at;
 }
 
@@ -160,26 +147,6 @@ export function checkClusterVersionMoves(record: RollingRecord): CheckOutcome {
   };
 }
 
-/** What a skip attempt (a member of an old cluster started on a release two minors newer) recorded. */
-export interface SkipAttemptRecord {
-  readonly path: RehearsalPath;
-  readonly member: string;
-  /** The harness's own precondition verdict on the path (one-minor). */
-  readonly harnessRefused: boolean;
-  /** The member process ended on its own within the observation window. */
-  readonly exited: boolean;
-  readonly exitCode: number | null | undefined;
-  readonly exitAfterMs: number | undefined;
-  /** It reported healthy on the skipped release (joined the cluster): the skip was not refused. */
-  readonly becameHealthy: boolean;
-  /** etcd's own words: the fatal/panic line of the member's log, or the last line. */
-  readonly refusal: string | undefined;
-  readonly observedForMs: number;
-  /** The rest of the cluster kept serving, and after the member went back to the old release it was healthy again. */
-  readonly clusterHealthyAfter: boolean;
-  readonly keyspace: KeyspaceComparison;
-}
-
 /** upgrade.no-skip: etcd refuses a member two minors newer than its cluster; nothing is damaged. */
 export function checkSkipRefused(record: SkipAttemptRecord): CheckOutcome {
   const { from, to } = record.path;
@@ -192,7 +159,9 @@ export function checkSkipRefused(record: SkipAttemptRecord): CheckOutcome {
         : `etcd ${to} neither exited nor became healthy within ${record.observedForMs} ms`,
     );
   if (!record.clusterHealthyAfter)
-    problems.push('the cluster was not healthy after the member went back to its old release');
+    problems.push(
+      `the cluster was not healthy after the member went back to its old release${record.recoveryError ? ` (${record.recoveryError})` : ''}`,
+    );
   const keyspace = describeKeyspace(record.keyspace);
   if (!sameKeyspace(record.keyspace)) problems.push(`seeded keyspace changed: ${keyspace}`);
   return {
@@ -210,25 +179,14 @@ export function checkSkipRefused(record: SkipAttemptRecord): CheckOutcome {
   };
 }
 
-/** What restoring the old version's snapshot with the new version's tool recorded. */
-export interface SnapshotCompatRecord {
-  readonly snapshotFrom: string;
-  readonly tool: string;
-  readonly restoreExitCode: number;
-  readonly restoreError: string | undefined;
-  readonly snapshotRevision: number | undefined;
-  /** The restored member started and was healthy on the new version. */
-  readonly restoredHealthy: boolean;
-  readonly keyspace: KeyspaceComparison;
-  /** The ledger bounded to the snapshot revision, checked on the restored member. */
-  readonly ledgerCheck: LedgerCheck | undefined;
-}
-
 export function checkSnapshotCompat(record: SnapshotCompatRecord): CheckOutcome {
   const problems: string[] = [];
   if (record.restoreExitCode !== 0)
     problems.push(`${record.tool} snapshot restore failed: ${record.restoreError}`);
-  else if (!record.restoredHealthy) problems.push('the restored member did not become healthy');
+  else if (!record.restoredHealthy)
+    problems.push(
+      `the restored member did not become healthy${record.startError ? ` (${record.startError})` : ''}${record.startRefusal ? `; etcd said: ${record.startRefusal}` : ''}`,
+    );
   if (record.restoreExitCode === 0 && !sameKeyspace(record.keyspace))
     problems.push(`seeded keyspace differs after restore: ${describeKeyspace(record.keyspace)}`);
   const ledger = record.ledgerCheck;
@@ -243,22 +201,9 @@ export function checkSnapshotCompat(record: SnapshotCompatRecord): CheckOutcome 
         ? `${record.tool} restored the ${record.snapshotFrom} snapshot (revision ${record.snapshotRevision}); the member started on the new version with every seeded key and every write acknowledged before the snapshot`
         : problems.join('; '),
     expected: `${record.tool} snapshot restore exits 0; the restored member is healthy and holds the seeded keyspace and the ledger up to the snapshot revision`,
-    observed: `restore exit ${record.restoreExitCode}${record.restoreError ? ` (${record.restoreError})` : ''}; restored member ${record.restoredHealthy ? 'healthy' : 'not healthy'}; keyspace: ${describeKeyspace(record.keyspace)}; ledger: ${ledger?.summary ?? 'not checked'}`,
+    observed: `restore exit ${record.restoreExitCode}${record.restoreError ? ` (${record.restoreError})` : ''}; restored member ${record.restoredHealthy ? 'healthy' : `not healthy${record.startLogTail ? ` (log tail: ${record.startLogTail.trim().split('\n').slice(-5).join(' | ')})` : ''}`}; keyspace: ${describeKeyspace(record.keyspace)}; ledger: ${ledger?.summary ?? 'not checked'}`,
     measurements: [measure('snapshot revision', record.snapshotRevision ?? Number.NaN, 'revision')],
   };
-}
-
-/** What a downgrade rehearsal recorded on top of the rolling record. */
-export interface DowngradeRecord extends RollingRecord {
-  readonly procedure: string;
-  /** `etcdctl downgrade validate` and `enable` (API path); exit codes and their first output line. */
-  readonly apiRuns: readonly {
-    readonly command: string;
-    readonly exitCode: number;
-    readonly output: string;
-  }[];
-  /** ms from `downgrade enable` until every member reported the target storage version (API path). */
-  readonly storageMigratedAfterMs: number | undefined;
 }
 
 /** downgrade.supported: the documented procedure returns every member to the previous minor. */
@@ -275,7 +220,7 @@ export function checkDowngrade(record: DowngradeRecord): CheckOutcome {
       `members not on ${target}: ${notOnTarget.map(([member, reading]) => `${member} ${reading.server ?? reading.error ?? '?'}`).join(', ')}`,
     );
   const clusterLines = new Set(
-    Object.values(last).map((reading) => reading.cluster && lineOf(reading.cluster)),
+    Object.values(last).map((reading) => reading.cluster && reportedLine(reading.cluster)),
   );
   if (clusterLines.size !== 1 || !clusterLines.has(target.line))
     problems.push(`final cluster version ${[...clusterLines].join(', ')}, expected ${target.line}`);
@@ -323,10 +268,61 @@ export function checkDowngradeNotFollowable(input: {
   };
 }
 
+/** The outcomes an upgrade rehearsal's record stands for: the check that judges each record. */
+export function upgradeRehearsalOutcomes(entry: UpgradeRehearsalRecord): CheckOutcome[] {
+  switch (entry.kind) {
+    case 'not-rehearsed':
+      return (['upgrade.rolling', 'upgrade.snapshot-compat'] as const).map((claim) => ({
+        claim,
+        check: `${entry.path.from} → ${entry.path.to}`,
+        verdict: 'inconclusive',
+        reason: entry.reason,
+        expected: 'a path of one minor version',
+        observed: `${entry.path.from} → ${entry.path.to}`,
+      }));
+    case 'preconditions':
+      return [checkUpgradePreconditions(entry.preconditions)];
+    case 'not-started':
+      return [
+        {
+          claim: ROLLING,
+          check: `rolling upgrade ${entry.path.from} → ${entry.path.to}`,
+          verdict: 'inconclusive',
+          reason: 'not started: a documented precondition does not hold (see the preconditions finding)',
+          expected: 'preconditions hold',
+          observed: entry.failed.map((precondition) => precondition.detail).join('; '),
+        },
+      ];
+    case 'rolling':
+      return [checkRollingKeepsData(entry.record), checkClusterVersionMoves(entry.record)];
+    case 'snapshot-compat':
+      return [checkSnapshotCompat(entry.record)];
+    case 'skip':
+      return [checkSkipRefused(entry.record)];
+    case 'skip-not-attempted':
+      return [
+        {
+          claim: 'upgrade.no-skip',
+          check: 'skipping a minor version is refused',
+          verdict: 'inconclusive',
+          reason: entry.reason,
+          expected: 'a member two minors newer is refused',
+          observed: 'not attempted',
+        },
+      ];
+  }
+}
+
+/** The outcome a downgrade rehearsal's record stands for. */
+export function downgradeRehearsalOutcome(entry: DowngradeRehearsalRecord): CheckOutcome {
+  return entry.kind === 'downgrade' ? checkDowngrade(entry.record) : checkDowngradeNotFollowable(entry);
+}
+
 function dataProblems(
   ledger: LedgerCheck,
   keyspace: KeyspaceComparison,
   hashes: HashesAtRevision | undefined,
+  hashesError?: string,
 ): string[] {
   const problems: string[] = [];
   if (ledger.missing.length > 0)
@@ -336,7 +332,7 @@ function dataProblems(
   if (!ledger.ok && ledger.missing.length === 0 && ledger.wrongValue.length === 0)
     problems.push(`ledger check: ${ledger.summary}`);
   if (!sameKeyspace(keyspace)) problems.push(`seeded keyspace changed: ${describeKeyspace(keyspace)}`);
-  if (!hashes) problems.push('no hashKV was taken');
+  if (!hashes) problems.push(`no hashKV was taken${hashesError ? ` (${hashesError})` : ''}`);
   else {
     const entries = Object.entries(hashes.byMember);
     const missing = entries.filter(([, hash]) => hash === undefined).map(([member]) => member);
@@ -357,7 +353,8 @@ function sameKeyspace(keyspace: KeyspaceComparison): boolean {
 }
 
 function describeKeyspace(keyspace: KeyspaceComparison): string {
-  if (!keyspace.observed) return `${keyspace.seeded.keys} keys seeded, none could be read back`;
+  if (!keyspace.observed)
+    return `${keyspace.seeded.keys} keys seeded, none could be read back${keyspace.readError ? ` (${keyspace.readError})` : ''}`;
   return sameKeyspace(keyspace)
     ? `${keyspace.observed.keys} of ${keyspace.seeded.keys} seeded keys, digest ${keyspace.observed.digest.slice(0, 12)} equal`
     : `${keyspace.observed.keys} keys (seeded ${keyspace.seeded.keys}), digest ${keyspace.observed.digest.slice(0, 12)} vs seeded ${keyspace.seeded.digest.slice(0, 12)}`;
@@ -372,11 +369,6 @@ function describeHashes(hashes: HashesAtRevision | undefined): string {
 
 function formatShare(share: number): string {
   return Number.isFinite(share) ? `${(share * 100).toFixed(1)} %` : 'n/a';
-}
-
-/** `3.6.0` → `3.6`. */
-export function lineOf(version: string): string {
-  return version.split('.').slice(0, 2).join('.');
 }
 
 function latestPerMember(versions: readonly VersionReading[]): Record<string, VersionReading> {

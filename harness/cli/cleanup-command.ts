@@ -34,7 +34,7 @@ export function registerCleanup(program: Command): void {
       }
       for (const run of report.reaped) {
         process.stdout.write(
-          `run ${run.runId} (owner pid ${run.ownerPid ?? '?'}, gone): killed ${run.processes} process(es), removed ${run.dirs} dir(s), ${run.networkObjects} network object(s)${run.other ? `, ${run.other} container object(s)` : ''}\n`,
+          `run ${run.runId} (owner pid ${run.ownerPid ?? '?'}, gone): killed ${run.processes} process(es), removed ${run.dirs} dir(s), ${run.networkObjects} network object(s)${run.other ? `, ${run.other} other object(s)` : ''}\n`,
         );
         for (const error of run.errors) process.stdout.write(`  ! ${error}\n`);
       }

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { parseFlagArguments, presetFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
-import { ClusterSpec, type ImageOverrides } from '../cluster/spec.js';
+import { ClusterSpec } from '../cluster/spec.js';
+import type { ImageOverrides } from '../cluster/start-request.js';
 import type { Backend } from '../cluster/types.js';
 import { InputError } from '../errors.js';
 import type { RunTarget } from '../scenario/types.js';

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
 import type { ProgressListener } from '../binaries/types.js';
-import { dockerEngine } from '../docker/engine.js';
+import { dockerEngine } from '../cluster/docker/engine.js';
 import {
   buildEtcdImage,
   buildToxiproxyImage,
@@ -12,7 +12,7 @@ import {
   localToxiproxyImage,
   officialEtcdImage,
   officialToxiproxyImage,
-} from '../docker/images.js';
+} from '../cluster/docker/images.js';
 import { SUPPORTED_LINES } from '../versions/catalog.js';
 import { resolveVersion } from '../versions/version.js';
 import type { GlobalOptions } from './global-options.js';
@@ -67,7 +67,7 @@ export function registerImages(program: Command, globals: () => GlobalOptions): 
           .getImage(ref)
           .inspect()
           .then(() => true)
-          .catch(() => false);
+          .catch(() => false); // inspect fails exactly when the image is not here
       const rows = [];
       for (const line of SUPPORTED_LINES) {
         const version = resolveVersion(line);

@@ -22,8 +22,9 @@ export function registerReport(program: Command): void {
       let text: string;
       try {
         text = await readFile(path, 'utf8');
-      } catch {
+      } catch (error) {
         throw new InputError(`No result.json in ${reportDir}.`, {
+          cause: error,
           hint: 'Point at a directory written by `etcd-chaos run --report-dir DIR`.',
         });
       }

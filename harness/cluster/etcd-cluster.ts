@@ -3,87 +3,40 @@
 // a MemberBackend that provisions members (network place, proxies, certs, data dir) and builds them.
 import { rm } from 'node:fs/promises';
 import type { Etcd3 } from 'etcd3';
-import type { EtcdBinaries, ProgressListener } from '../binaries/types.js';
-import { describeError, HarnessError, InputError, MemberStartError, TimeoutError } from '../errors.js';
+import type { EtcdBinaries } from '../binaries/types.js';
+import {
+  describeError,
+  HarnessError,
+  InputError,
+  MemberStartError,
+  ProcedureError,
+  TimeoutError,
+} from '../errors.js';
 import { logger } from '../log.js';
 import type { Session } from '../session.js';
+import { pollUntil, waitFor } from '../util/wait.js';
 import type { EtcdVersion } from '../versions/version.js';
+import type { ManagedMember, MemberArgs, MemberBackend, MemberPlan } from './backend.js';
 import type { BinarySwap, SwapOptions } from './binary-swap.js';
 import { type ClientTls, createEtcdClient } from './clients.js';
 import { runEtcdctl } from './etcdctl.js';
 import { type EtcdFlags, timingOf } from './flags.js';
 import type { MembershipChanges } from './membership.js';
-import type { NormalizedClusterSpec } from './spec.js';
+import type { NormalizedClusterSpec, StartContext } from './start-request.js';
 import type { TlsAuthority, TlsMaterial } from './tls.js';
 import type { ToxiproxyApi } from './toxiproxy-api.js';
-import type { ProxyInfo } from './toxiproxy-control.js';
 import type {
   Backend,
   ClusterMember,
   ClusterNetwork,
   EtcdctlOptions,
   EtcdctlResult,
-  MemberExit,
-  MemberUrls,
   StartedCluster,
   StoppedCluster,
   StoppedMember,
 } from './types.js';
 
 const log = logger('cluster');
-
-/** How a member is started: what `etcd` needs to join (or form) this cluster, besides its place on the network. */
-export interface MemberArgs {
-  /** `name=peerURL,...` for every member the new one should know. */
-  readonly initialCluster: string;
-  readonly state: 'new' | 'existing';
-  readonly token: string;
-  readonly flags: EtcdFlags;
-}
-
-/** Everything a backend provisioned for one member before it runs. */
-export interface MemberPlan {
-  readonly name: string;
-  readonly proxies: { readonly client: ProxyInfo; readonly peer: ProxyInfo };
-  readonly urls: MemberUrls;
-  readonly memberDir: string;
-  /** The data dir on this host (containers mount it). */
-  readonly dataDir: string;
-  readonly logPath: string;
-  /** A size-limited filesystem on the data dir, unmounted when the cluster is removed. */
-  readonly mount: { unmount(): Promise<void> } | undefined;
-}
-
-/** A member as the cluster drives it, whatever runs it (a process, a container). */
-export interface ManagedMember extends ClusterMember {
-  /** The release the member runs from its next start on (a binary swap); only while it is not running. */
-  useRelease(binaries: EtcdBinaries, args: readonly string[]): Promise<void>;
-  /** True once the member answers on its metrics listener (bootstrap done). */
-  serving(): Promise<boolean>;
-  /** Teardown: heal isolations, close clients, SIGKILL (or a graceful stop), release what it holds. */
-  dispose(graceful: boolean): Promise<MemberExit | undefined>;
-}
-
-/** What a backend does for the shared cluster. */
-export interface MemberBackend<Plan extends MemberPlan, Member extends ManagedMember> {
-  readonly clientTls: ClientTls | undefined;
-  /** Provisions members; on failure releases what it made. `indexBase` counts members provisioned before. */
-  provision(names: readonly string[], indexBase?: number): Promise<Plan[]>;
-  /** The etcd arguments for a planned member on `binaries`: topology (managed) first, then the user's flags. */
-  args(plan: Plan, args: MemberArgs, binaries: EtcdBinaries): string[];
-  build(plan: Plan, args: MemberArgs, binaries: EtcdBinaries): Member;
-  /** Removes a member's proxies and network place (its data dir and log stay until the cluster is removed). */
-  releaseNetwork(plan: Plan): Promise<void>;
-  /** Removes what the backend holds for the whole cluster (after every member is gone). */
-  releaseCluster(): Promise<void>;
-}
-
-export interface StartContext {
-  readonly session: Session;
-  readonly ownsSession: boolean;
-  readonly onProgress?: ProgressListener;
-  readonly signal?: AbortSignal;
-}
 
 /**
  * Starts planned members as a new cluster: fills data dirs (initializer), builds and starts every member with peer
@@ -130,7 +83,12 @@ export async function bootCluster<Plan extends MemberPlan, Member extends Manage
       signal: context.signal,
     });
   } catch (error) {
-    await cluster.teardown().catch(() => undefined);
+    // The start's failure is what the caller needs; a teardown that fails too is logged (the reaper finishes it).
+    await cluster
+      .teardown()
+      .catch((teardownError: unknown) =>
+        log('tearing down %s after a failed start: %s', cluster.name, describeError(teardownError)),
+      );
     throw error;
   }
   context.session.defer(`cluster ${cluster.name}`, () => cluster.teardown());
@@ -148,16 +106,18 @@ async function openPeerNetworkAfterBootstrap(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   if (members.length === 1) return;
-  const deadline = Date.now() + 30_000;
   const pending = new Set(members);
-  while (pending.size > 0 && Date.now() < deadline) {
-    signal?.throwIfAborted();
-    for (const member of [...pending]) {
-      // A member that exited is reported, with its log, by waitHealthy.
-      if (member.state === 'exited' || (await member.serving())) pending.delete(member);
-    }
-    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  // After 30 s the proxies open anyway: a member that never serves is reported, with its log, by waitHealthy.
+  await pollUntil(
+    async () => {
+      for (const member of [...pending]) {
+        // A member that exited is reported, with its log, by waitHealthy.
+        if (member.state === 'exited' || (await member.serving())) pending.delete(member);
+      }
+      return pending.size === 0;
+    },
+    { timeoutMs: 30_000, intervalMs: 10, signal, what: 'every member to serve its metrics listener' },
+  );
   await Promise.all(members.map((member) => toxiproxy.setEnabled(member.proxies.peer.name, true)));
 }
 
@@ -203,6 +163,7 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
   private readonly clients = new Set<Etcd3>();
   private stopping: Promise<StoppedCluster> | undefined;
   private tornDown: Promise<void> | undefined;
+  private filesRemoved: Promise<void> | undefined;
 
   constructor(private readonly init: ClusterInit<Plan, Member>) {
     this.backend = init.backend;
@@ -370,7 +331,7 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
       await member.waitHealthy(timeoutMs);
       // /health on the metrics listener can say healthy while the client listener does not answer yet (measured:
       // up to ~6 s while a new member applies the leader's snapshot): wait until it serves a client request.
-      await waitServingClients(member, this.clientTls(), deadline, timeoutMs);
+      await waitServingClients(member, this.clientTls(), deadline);
       return member;
     } catch (error) {
       const index = this.slots.findIndex((slot) => slot.plan === plan);
@@ -378,14 +339,21 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
         const [slot] = this.slots.splice(index, 1);
         await slot?.member.dispose(false);
       }
-      await this.init.members.releaseNetwork(plan);
+      // The add's failure is what the caller needs; what could not be released is logged (the run's cleanup and
+      // the reaper remove the rest with the cluster).
+      await this.init.members
+        .releaseNetwork(plan)
+        .catch((releaseError: unknown) =>
+          log('releasing %s after a failed add: %s', plan.name, describeError(releaseError)),
+        );
       throw error;
     }
   }
 
   /**
-   * Removes a member the documented way (`etcdctl member remove <id>` through the others), then stops its process
-   * and takes down its proxies. Its data dir and log stay (in `removedMembers`) for evidence.
+   * Removes a member the documented way (`etcdctl member remove <id>` through the others), then stops it and releases
+   * its network: its proxies first, then its place (see MemberBackend.releaseNetwork). Its data dir and log stay (in
+   * `removedMembers`) for evidence.
    */
   async removeMember(name: string): Promise<void> {
     const index = this.slots.findIndex((slot) => slot.member.name === name);
@@ -410,17 +378,22 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
     const members = this.members
       .filter((member) => member !== excluding && member.state === 'running')
       .map((member) => member.name);
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const result = await this.etcdctl(args, { members, allowFailure: true });
-      if (result.exitCode === 0) return;
-      const output = `${result.stderr}${result.stdout}`;
-      if (!/unhealthy cluster|not enough started members/.test(output) || Date.now() > deadline) {
-        throw new HarnessError(`\`etcdctl ${args.join(' ')}\` failed: ${output.trim()}`, {
-          context: { command: result.command },
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    let last: EtcdctlResult | undefined;
+    try {
+      await waitFor(
+        async () => {
+          last = await this.etcdctl(args, { members, allowFailure: true });
+          if (last.exitCode === 0) return true;
+          // Anything but etcd's "not yet" ends the wait: the change was refused.
+          if (!/unhealthy cluster|not enough started members/.test(`${last.stderr}${last.stdout}`))
+            throw reconfigureError(args, last);
+          return false;
+        },
+        { timeoutMs: 15_000, intervalMs: 250, what: `\`etcdctl ${args.join(' ')}\` to be accepted` },
+      );
+    } catch (error) {
+      if (error instanceof TimeoutError && last) throw reconfigureError(args, last, error);
+      throw error;
     }
   }
 
@@ -486,41 +459,53 @@ export class EtcdCluster<Plan extends MemberPlan = MemberPlan, Member extends Ma
     this.clients.clear();
     const all = [...this.slots, ...this.removed];
     const exits = await Promise.all(all.map((slot) => slot.member.dispose(graceful)));
-    await Promise.all(this.slots.map((slot) => this.init.members.releaseNetwork(slot.plan)));
-    await this.init.members.releaseCluster();
+    // Every member's network is released, and the cluster's, even when one release fails; then the failures count.
+    const released = await Promise.allSettled([
+      ...this.slots.map((slot) => this.init.members.releaseNetwork(slot.plan)),
+    ]);
+    released.push(...(await Promise.allSettled([this.init.members.releaseCluster()])));
+    const failures = released.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+    if (failures.length > 0)
+      throw new HarnessError(
+        `releasing the network of cluster ${this.name} failed: ${failures.map(describeError).join('; ')}`,
+        { cause: failures[0] },
+      );
     const stoppedMembers: StoppedMember[] = all.map((slot, index) => ({
       name: slot.member.name,
       dataDir: slot.member.dataDir,
       logPath: slot.member.logPath,
       exit: exits[index],
     }));
-    const dir = this.dir;
-    const mounts = all.map((slot) => slot.plan.mount).filter((mount) => mount !== undefined);
-    let removed = false;
-    const remove = async () => {
-      if (removed) return;
-      removed = true;
-      await Promise.all(mounts.map((mount) => mount.unmount()));
-      await rm(dir, { recursive: true, force: true });
-    };
+    const remove = () => this.removeFiles();
     return {
       name: this.name,
       version: this.version,
       members: stoppedMembers,
-      dir,
+      dir: this.dir,
       remove,
       [Symbol.asyncDispose]: remove,
     };
   }
 
-  /** Stops everything and deletes the cluster's files (what the session runs when it closes). */
+  /** Unmounts size-limited data dirs and deletes the cluster's dir (idempotent). */
+  private removeFiles(): Promise<void> {
+    this.filesRemoved ??= (async () => {
+      const mounts = [...this.slots, ...this.removed].map((slot) => slot.plan.mount);
+      await Promise.all(mounts.map((mount) => mount?.unmount()));
+      await rm(this.dir, { recursive: true, force: true });
+    })();
+    return this.filesRemoved;
+  }
+
+  /** Stops everything and deletes the cluster's files (what the session runs when it closes), even if a stop failed. */
   teardown(): Promise<void> {
-    if (!this.tornDown) {
-      this.tornDown = (async () => {
-        const stopped = await this.stop();
-        await stopped.remove();
-      })();
-    }
+    this.tornDown ??= (async () => {
+      try {
+        await this.stop();
+      } finally {
+        await this.removeFiles();
+      }
+    })();
     return this.tornDown;
   }
 
@@ -544,32 +529,37 @@ async function waitServingClients(
   member: ManagedMember,
   tls: ClientTls | undefined,
   deadline: number,
-  timeoutMs: number,
 ): Promise<void> {
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    const client = createEtcdClient({
-      endpoints: [member.urls.client],
-      tls,
-      callTimeoutMs: 1_000,
-      dialTimeoutMs: 1_000,
-    });
-    try {
-      await client.maintenance.status();
-      return;
-    } catch (error) {
-      lastError = error;
-    } finally {
-      client.close();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new TimeoutError(
-    `new member ${member.name} to serve client requests (last: ${describeError(lastError)})`,
-    timeoutMs,
+  await waitFor(
+    async () => {
+      const client = createEtcdClient({
+        endpoints: [member.urls.client],
+        tls,
+        callTimeoutMs: 1_000,
+        dialTimeoutMs: 1_000,
+      });
+      try {
+        await client.maintenance.status();
+        return true;
+      } finally {
+        client.close();
+      }
+    },
     {
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      intervalMs: 100,
+      what: `new member ${member.name} to serve client requests`,
       context: { member: member.name },
     },
+  );
+}
+
+/** A membership change etcd refused (or kept calling premature until the wait ran out), with its output. */
+function reconfigureError(args: readonly string[], result: EtcdctlResult, cause?: unknown): ProcedureError {
+  return new ProcedureError(
+    `\`etcdctl ${args.join(' ')}\` failed`,
+    { command: result.command, exitCode: result.exitCode, stderrTail: `${result.stderr}${result.stdout}` },
+    { cause },
   );
 }
 

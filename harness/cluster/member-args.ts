@@ -2,7 +2,7 @@
 // then the user's flags. Backends differ only in the addresses they listen on and advertise.
 import type { EtcdBinaries } from '../binaries/types.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
-import type { MemberArgs } from './etcd-cluster.js';
+import type { MemberArgs } from './backend.js';
 import { renderFlags } from './flags.js';
 import type { CertFiles } from './tls.js';
 

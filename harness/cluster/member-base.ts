@@ -3,9 +3,11 @@
 import { open } from 'node:fs/promises';
 import type { Etcd3 } from 'etcd3';
 import type { EtcdBinaries } from '../binaries/types.js';
-import { MemberStartError, TimeoutError, UnsupportedError } from '../errors.js';
+import { describeError, MemberStartError, UnsupportedError } from '../errors.js';
+import { logger } from '../log.js';
+import { waitFor } from '../util/wait.js';
+import type { ManagedMember, NetworkCut } from './backend.js';
 import { type ClientTls, createEtcdClient } from './clients.js';
-import type { ManagedMember } from './etcd-cluster.js';
 import { type HealthReport, probeHealth } from './health.js';
 import type { ToxiproxyControl } from './toxiproxy-control.js';
 import type {
@@ -18,20 +20,8 @@ import type {
   StopSignal,
 } from './types.js';
 
+const log = logger('cluster');
 const LOG_TAIL_BYTES = 64 * 1024;
-
-/** Cutting a member off at the network layer (the proxies alone leak: see network/plane.ts). */
-export interface NetworkCut {
-  readonly canIsolate: boolean;
-  /** Why `isolate` is impossible, and what to do, when `canIsolate` is false. */
-  readonly cannotIsolate?: { readonly reason: string; readonly hint: string };
-  /** Drops every packet the member sends to peer proxies (its outbound raft traffic). */
-  blockOutboundPeers(): Promise<void>;
-  unblockOutboundPeers(): Promise<void>;
-  /** Nothing in or out. */
-  cutLink(): Promise<void>;
-  restoreLink(): Promise<void>;
-}
 
 export interface MemberBaseInit {
   readonly name: string;
@@ -118,29 +108,33 @@ export abstract class MemberBase implements ManagedMember {
       await response.body?.cancel();
       return true;
     } catch {
-      return false;
+      return false; // not listening yet (or not any more): that is the answer
     }
   }
 
   async waitHealthy(timeoutMs = 30_000, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last: HealthReport = { healthy: false, reason: 'not probed' };
-    while (Date.now() < deadline) {
-      signal?.throwIfAborted();
-      if (this.state === 'exited') {
-        throw new MemberStartError(
-          this.name,
-          `etcd exited (${describeExit(this.exit)})`,
-          await this.tailLog(),
-        );
-      }
-      last = await this.health();
-      if (last.healthy) return;
-      await sleep(20);
-    }
-    throw new TimeoutError(`member ${this.name} to report healthy (last: ${last.reason})`, timeoutMs, {
-      context: { member: this.name },
-    });
+    await waitFor(
+      async () => {
+        if (this.state === 'exited') {
+          // Not retryable: an exited member does not become healthy.
+          throw new MemberStartError(
+            this.name,
+            `etcd exited (${describeExit(this.exit)})`,
+            await this.tailLog(),
+          );
+        }
+        const report = await this.health();
+        if (!report.healthy) throw new NotHealthy(report.reason);
+        return true;
+      },
+      {
+        timeoutMs,
+        intervalMs: 20,
+        signal,
+        what: `member ${this.name} to report healthy`,
+        context: { member: this.name },
+      },
+    );
   }
 
   async isolate(scope: IsolationScope = 'all'): Promise<Isolation> {
@@ -195,13 +189,20 @@ export abstract class MemberBase implements ManagedMember {
         await handle.close();
       }
     } catch {
-      return '';
+      return ''; // no log yet: a member that never started wrote nothing
     }
   }
 
   /** Teardown helpers for subclasses: heal what is isolated, close the clients handed out. */
   protected async releaseHandles(): Promise<void> {
-    for (const isolation of [...this.isolations]) await isolation.heal().catch(() => undefined);
+    for (const isolation of [...this.isolations]) {
+      // Teardown goes on: the member is being removed with its network; a heal that fails is only logged.
+      await isolation
+        .heal()
+        .catch((error: unknown) =>
+          log('healing an isolation of %s at teardown: %s', this.name, describeError(error)),
+        );
+    }
     this.closeClients();
   }
 
@@ -216,6 +217,7 @@ export function describeExit(exit: MemberExit | undefined): string {
   return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** What the last health probe said, for the timeout's message. */
+class NotHealthy extends Error {
+  override readonly name = 'NotHealthy';
 }

@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunJournal } from '../runstate/journal.js';
-import { type DataDirMount, mountSizeLimitedDir } from './process/data-dir-mount.js';
+import { type DataDirMount, mountSizeLimitedDir } from './data-dir-mount.js';
 
 export interface MemberDirs {
   readonly memberDir: string;

@@ -1,64 +1,15 @@
 // The cluster builder: what to start (version, members, flags, TLS, network), validated as it is built,
-// ending in `start()`, which returns a started cluster to use with `await using`.
-import type { EtcdBinaries, ProgressListener } from '../binaries/types.js';
+// ending in `start()`, which returns a started cluster to use with `await using` (start.ts picks the backend).
+import type { EtcdBinaries } from '../binaries/types.js';
 import { InputError } from '../errors.js';
-import { Session } from '../session.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
-import { startDockerCluster } from './docker/docker-cluster.js';
+import { MIN_DATA_DIR_BYTES } from './data-dir-mount.js';
 import type { EtcdCluster } from './etcd-cluster.js';
-import { type EtcdFlags, normalizeFlags, presetFlags } from './flags.js';
+import { normalizeFlags, presetFlags } from './flags.js';
 import type { NetworkModeRequest } from './network/plane.js';
-import { MIN_DATA_DIR_BYTES } from './process/data-dir-mount.js';
-import { startProcessCluster } from './process/process-cluster.js';
+import { type StartOptions, startCluster } from './start.js';
+import type { DataDirInitializer, ImageOverrides, NormalizedClusterSpec } from './start-request.js';
 import type { Backend } from './types.js';
-
-export interface NormalizedClusterSpec {
-  readonly version: EtcdVersion;
-  readonly binaries: EtcdBinaries | undefined;
-  readonly members: number;
-  readonly tls: boolean;
-  /** Presets merged with cluster-wide flags (later wins). */
-  readonly flags: EtcdFlags;
-  readonly memberFlags: Readonly<Record<string, EtcdFlags>>;
-  readonly network: NetworkModeRequest;
-  readonly basePort: number | undefined;
-  readonly name: string | undefined;
-  readonly backend: Backend;
-  readonly startTimeoutMs: number | undefined;
-  /** Each member's data dir on a tmpfs of this size (root only): makes disk-full faults possible. */
-  readonly dataDirSizeLimitBytes: number | undefined;
-  /** Fills each member's data dir before its first start (e.g. `snapshot restore`). */
-  readonly dataDirInitializer: DataDirInitializer | undefined;
-  /** Image references for the docker backend (default: official if present, else built locally). */
-  readonly images: ImageOverrides;
-}
-
-export interface ImageOverrides {
-  /** etcd image; `{version}` is replaced by the etcd version. */
-  readonly etcd?: string;
-  readonly toxiproxy?: string;
-}
-
-/** What a data dir initializer gets: the flags a `snapshot restore` for this member must use. */
-export interface DataDirInit {
-  readonly member: string;
-  /** Does not exist yet (or is an empty mount point). */
-  readonly dataDir: string;
-  readonly initialCluster: string;
-  readonly initialAdvertisePeerUrl: string;
-  readonly clusterToken: string;
-  readonly binaries: EtcdBinaries;
-}
-
-export type DataDirInitializer = (init: DataDirInit) => Promise<void>;
-
-export interface StartOptions {
-  /** Run the cluster in this session (shared Toxiproxy, journal, temp dir); by default the cluster opens its own. */
-  session?: Session;
-  onProgress?: ProgressListener;
-  /** Abandons the start (and tears down what was started) when aborted. */
-  signal?: AbortSignal;
-}
 
 const NETWORK_MODES: readonly NetworkModeRequest[] = ['auto', 'loopback', 'netns'];
 const BACKENDS: readonly Backend[] = ['process', 'docker'];
@@ -236,18 +187,7 @@ export class ClusterSpec {
   }
 
   /** Starts the cluster and waits until every member reports healthy. */
-  async start(options: StartOptions = {}): Promise<EtcdCluster> {
-    const spec = this.toSpec();
-    const ownsSession = options.session === undefined;
-    const session = options.session ?? (await Session.open({ onProgress: options.onProgress }));
-    const context = { session, ownsSession, onProgress: options.onProgress, signal: options.signal };
-    try {
-      return spec.backend === 'docker'
-        ? await startDockerCluster(spec, context)
-        : await startProcessCluster(spec, context);
-    } catch (error) {
-      if (ownsSession) await session.close();
-      throw error;
-    }
+  start(options: StartOptions = {}): Promise<EtcdCluster> {
+    return startCluster(this.toSpec(), options);
   }
 }

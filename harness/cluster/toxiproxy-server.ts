@@ -67,7 +67,7 @@ export class ToxiproxyServer extends ToxiproxyApi {
         } catch {
           // already gone
         }
-        const text = await readFile(logPath, 'utf8').catch(() => '');
+        const text = await readFile(logPath, 'utf8').catch(() => ''); // no log: it did not get far enough to write
         if (!/address already in use/i.test(text)) {
           throw new HarnessError(`toxiproxy-server did not start: ${String(error)}\n${tail(text, 10)}`, {
             cause: error,
@@ -84,7 +84,7 @@ export class ToxiproxyServer extends ToxiproxyApi {
     try {
       process.kill(this.serverPid, 'SIGKILL');
     } catch {
-      return;
+      return; // already gone
     }
     await waitForExit(this.serverPid, this.startTime, 5_000);
   }

@@ -60,6 +60,8 @@ export interface ClusterMember {
   readonly state: MemberState;
   /** Process id of the etcd process on this host (undefined while stopped). */
   readonly pid: number | undefined;
+  /** How the member last exited (undefined while it has not). */
+  readonly exit: MemberExit | undefined;
   readonly proxies: MemberProxies;
   /** Whether `isolate` can cut this member off (needs the netns plane or containers). */
   readonly canIsolate: boolean;
@@ -107,6 +109,8 @@ export interface StartedCluster extends AsyncDisposable {
   readonly version: EtcdVersion;
   readonly binaries: EtcdBinaries;
   readonly members: readonly ClusterMember[];
+  /** Members removed from the cluster (membership changes): kept for their logs until the cluster is removed. */
+  readonly removedMembers: readonly ClusterMember[];
   readonly tls: TlsMaterial | undefined;
   /** Flags every member got beyond the topology (presets + cluster flags); per-member ones are in `member.args`. */
   readonly flags: EtcdFlags;

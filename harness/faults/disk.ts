@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { open, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMountPoint } from '../cluster/process/data-dir-mount.js';
+import { isMountPoint } from '../cluster/data-dir-mount.js';
 import { withParentDeathSignal } from '../cluster/spawn.js';
 import { HarnessError, TimeoutError } from '../errors.js';
 import { logger } from '../log.js';
@@ -103,7 +103,7 @@ export async function ptraceAvailability(): Promise<Availability> {
     try {
       scope = readFileSync('/proc/sys/kernel/yama/ptrace_scope', 'utf8').trim();
     } catch {
-      scope = '0';
+      scope = '0'; // no Yama module: ptrace is not restricted beyond the usual permissions
     }
     if (scope !== '0') {
       return {
@@ -202,7 +202,7 @@ export async function attachDelay(request: AttachRequest): Promise<FaultHandle> 
       try {
         process.kill(tracerPid, 'SIGINT');
       } catch {
-        return;
+        return; // strace is gone already: nothing is traced
       }
       if (!(await waitForExit(tracerPid, tracerStart, 5_000))) {
         log('strace %d did not exit on SIGINT, killing it', tracerPid);

@@ -8,14 +8,16 @@
 // `downstream` responses.
 
 import { LOOPBACK_ISOLATION_REASON } from '../cluster/network/plane.js';
+import type { ToxicRequest } from '../cluster/toxiproxy-control.js';
 import type { ClusterMember, Isolation } from '../cluster/types.js';
+import { describeError } from '../errors.js';
 import { logger } from '../log.js';
-import type { EnumSpec, NumberSpec } from '../params.js';
-import { type Availability, defineFault, type FaultContext, type FaultHandle } from './types.js';
+import type { EnumSpec, NumberSpec, ParamSpecs, ParsedParams } from '../params.js';
+import { type Availability, defineFault, type Fault, type FaultContext, type FaultHandle } from './types.js';
 
 const log = logger('fault');
 
-const PROXY: EnumSpec<'peer' | 'client' | 'both'> = {
+const PROXY: EnumSpec<ProxyChoice> = {
   type: 'enum',
   choices: ['peer', 'client', 'both'],
   default: 'peer',
@@ -35,60 +37,75 @@ function directionParam(fallback: Direction): EnumSpec<Direction> {
 
 let toxicCounter = 0;
 
-interface ToxicRequest {
-  readonly type: 'latency' | 'bandwidth' | 'timeout' | 'reset_peer';
-  readonly attributes: Record<string, number>;
-  readonly proxy: 'peer' | 'client' | 'both';
-  readonly direction: 'upstream' | 'downstream' | 'both';
+type ProxyChoice = 'peer' | 'client' | 'both';
+
+/** The parameters every toxic fault takes besides its own: which proxies and which direction. */
+interface ToxicPlacement {
+  readonly proxy: ProxyChoice;
+  readonly direction: Direction;
+}
+
+/**
+ * A fault that adds one Toxiproxy toxic to each target member's proxies in each chosen direction (healing removes
+ * exactly those toxics): its own parameters, mapped to the toxic's attributes, plus `proxy` and `direction`.
+ */
+function toxicFault<S extends ParamSpecs>(definition: {
+  readonly name: string;
+  readonly toxic: ToxicRequest['type'];
+  readonly description: string;
+  readonly params: S;
+  readonly direction: Direction;
+  readonly attributes: (params: ParsedParams<S>) => Record<string, number>;
+}): Fault<S & { proxy: EnumSpec<ProxyChoice>; direction: EnumSpec<Direction> }> {
+  return defineFault({
+    name: definition.name,
+    kind: 'network',
+    defaultTarget: 'leader',
+    description: definition.description,
+    params: { ...definition.params, proxy: PROXY, direction: directionParam(definition.direction) },
+    available: always,
+    inject: (context, params, targets) =>
+      addToxics(context, targets, definition.toxic, definition.attributes(params), params),
+  });
 }
 
 /** Adds the toxic to each target member's proxies in each direction; healing removes exactly those toxics. */
 async function addToxics(
   context: FaultContext,
   targets: readonly string[],
-  request: ToxicRequest,
+  type: ToxicRequest['type'],
+  attributes: Record<string, number>,
+  placement: ToxicPlacement,
 ): Promise<FaultHandle> {
   const { cluster } = context;
-  const streams = request.direction === 'both' ? (['upstream', 'downstream'] as const) : [request.direction];
+  const streams =
+    placement.direction === 'both' ? (['upstream', 'downstream'] as const) : [placement.direction];
   const added: { proxy: string; toxic: string }[] = [];
   const remove = async () => {
-    await Promise.all(
-      added.map(async ({ proxy, toxic }) => {
-        const response = await fetch(`${cluster.toxiproxy.apiUrl}/proxies/${proxy}/toxics/${toxic}`, {
-          method: 'DELETE',
-        });
-        if (!response.ok && response.status !== 404)
-          log('removing toxic %s/%s: HTTP %d', proxy, toxic, response.status);
-      }),
-    );
+    await Promise.all(added.map(({ proxy, toxic }) => cluster.toxiproxy.removeToxic(proxy, toxic)));
   };
   try {
     for (const name of targets) {
-      const member = cluster.member(name);
-      for (const proxyName of proxiesOf(member, request.proxy)) {
-        const proxy = await cluster.toxiproxy.client.get(proxyName);
+      for (const proxy of proxiesOf(cluster.member(name), placement.proxy)) {
         for (const stream of streams) {
           toxicCounter += 1;
-          const toxicName = `${request.type}-${stream}-${toxicCounter}`;
-          await proxy.addToxic({
-            type: request.type,
-            name: toxicName,
-            stream,
-            toxicity: 1,
-            attributes: request.attributes,
-          } as never);
-          added.push({ proxy: proxyName, toxic: toxicName });
+          const toxic = `${type}-${stream}-${toxicCounter}`;
+          await cluster.toxiproxy.addToxic(proxy, { name: toxic, type, stream, attributes });
+          added.push({ proxy, toxic });
         }
       }
     }
   } catch (error) {
-    await remove();
+    // Undo what was added before the failure; the failure itself is what the caller needs.
+    await remove().catch((cleanupError: unknown) =>
+      log('removing toxics after a failed injection: %s', describeError(cleanupError)),
+    );
     throw error;
   }
   return { heal: once(remove), details: { toxics: added.map((entry) => `${entry.proxy}/${entry.toxic}`) } };
 }
 
-function proxiesOf(member: ClusterMember, which: 'peer' | 'client' | 'both'): string[] {
+function proxiesOf(member: ClusterMember, which: ProxyChoice): string[] {
   if (which === 'peer') return [member.proxies.peer.name];
   if (which === 'client') return [member.proxies.client.name];
   return [member.proxies.peer.name, member.proxies.client.name];
@@ -96,43 +113,26 @@ function proxiesOf(member: ClusterMember, which: 'peer' | 'client' | 'both'): st
 
 const always = async (): Promise<Availability> => ({ available: true });
 
-export const networkLatency = defineFault({
+/** A duration parameter of a toxic (milliseconds, not negative). */
+function msParam(fallback: number, description: string): NumberSpec {
+  return { type: 'number', default: fallback, unit: 'ms', min: 0, description };
+}
+
+export const networkLatency = toxicFault({
   name: 'network-latency',
-  kind: 'network',
-  defaultTarget: 'leader',
+  toxic: 'latency',
   description: "adds latency (± jitter, uniform) to a member's proxied traffic (Toxiproxy latency toxic)",
   params: {
-    latencyMs: {
-      type: 'number',
-      default: 100,
-      unit: 'ms',
-      min: 0,
-      description: 'added delay per chunk of data',
-    } as NumberSpec,
-    jitterMs: {
-      type: 'number',
-      default: 0,
-      unit: 'ms',
-      min: 0,
-      description: 'random ± variation of the delay',
-    } as NumberSpec,
-    proxy: PROXY,
-    direction: directionParam('downstream'),
+    latencyMs: msParam(100, 'added delay per chunk of data'),
+    jitterMs: msParam(0, 'random ± variation of the delay'),
   },
-  available: always,
-  inject: (context, params, targets) =>
-    addToxics(context, targets, {
-      type: 'latency',
-      attributes: { latency: params.latencyMs, jitter: params.jitterMs },
-      proxy: params.proxy,
-      direction: params.direction,
-    }),
+  direction: 'downstream',
+  attributes: (params) => ({ latency: params.latencyMs, jitter: params.jitterMs }),
 });
 
-export const networkBandwidth = defineFault({
+export const networkBandwidth = toxicFault({
   name: 'network-bandwidth',
-  kind: 'network',
-  defaultTarget: 'leader',
+  toxic: 'bandwidth',
   description: "limits a member's proxied traffic to a rate (Toxiproxy bandwidth toxic)",
   params: {
     rateKBps: {
@@ -142,71 +142,33 @@ export const networkBandwidth = defineFault({
       min: 1,
       description: 'maximum rate',
     } as NumberSpec,
-    proxy: PROXY,
-    direction: directionParam('both'),
   },
-  available: always,
-  inject: (context, params, targets) =>
-    addToxics(context, targets, {
-      type: 'bandwidth',
-      attributes: { rate: params.rateKBps },
-      proxy: params.proxy,
-      direction: params.direction,
-    }),
+  direction: 'both',
+  attributes: (params) => ({ rate: params.rateKBps }),
 });
 
-export const networkBlackhole = defineFault({
+export const networkBlackhole = toxicFault({
   name: 'network-blackhole',
-  kind: 'network',
-  defaultTarget: 'leader',
+  toxic: 'timeout',
   description:
     "stops all data through a member's proxy; with timeoutMs > 0 connections are closed after it (Toxiproxy timeout toxic)",
   params: {
-    timeoutMs: {
-      type: 'number',
-      default: 0,
-      unit: 'ms',
-      min: 0,
-      description: '0 holds connections open forever',
-    } as NumberSpec,
-    proxy: PROXY,
-    direction: directionParam('both'),
+    timeoutMs: msParam(0, '0 holds connections open forever'),
   },
-  available: always,
-  inject: (context, params, targets) =>
-    addToxics(context, targets, {
-      type: 'timeout',
-      attributes: { timeout: params.timeoutMs },
-      proxy: params.proxy,
-      direction: params.direction,
-    }),
+  direction: 'both',
+  attributes: (params) => ({ timeout: params.timeoutMs }),
 });
 
-export const networkReset = defineFault({
+export const networkReset = toxicFault({
   name: 'network-reset',
-  kind: 'network',
-  defaultTarget: 'leader',
+  toxic: 'reset_peer',
   description:
     "resets connections through a member's proxy (TCP RST) after timeoutMs (Toxiproxy reset_peer toxic)",
   params: {
-    timeoutMs: {
-      type: 'number',
-      default: 0,
-      unit: 'ms',
-      min: 0,
-      description: 'delay before the reset',
-    } as NumberSpec,
-    proxy: PROXY,
-    direction: directionParam('upstream'),
+    timeoutMs: msParam(0, 'delay before the reset'),
   },
-  available: always,
-  inject: (context, params, targets) =>
-    addToxics(context, targets, {
-      type: 'reset_peer',
-      attributes: { timeout: params.timeoutMs },
-      proxy: params.proxy,
-      direction: params.direction,
-    }),
+  direction: 'upstream',
+  attributes: (params) => ({ timeout: params.timeoutMs }),
 });
 
 async function isolationAvailable(context: FaultContext): Promise<Availability> {

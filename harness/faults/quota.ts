@@ -6,6 +6,7 @@ import { HarnessError } from '../errors.js';
 import { classifyEtcdError, isNoSpaceError } from '../etcd-errors.js';
 import { logger } from '../log.js';
 import type { NumberSpec } from '../params.js';
+import { procedureError } from '../procedures/tool-run.js';
 import { once } from './network.js';
 import { type Availability, defineFault } from './types.js';
 
@@ -142,7 +143,7 @@ export async function recoverFromNoSpace(
       durationMs: result.durationMs,
     });
     if (result.exitCode !== 0 && !alreadyDone?.test(output)) {
-      throw new HarnessError(`NOSPACE recovery step "${step}" failed: ${result.stderr || result.stdout}`);
+      throw procedureError(`NOSPACE recovery step "${step}"`, result);
     }
     return result;
   };

@@ -56,5 +56,5 @@ export function builtInFaults(): FaultRegistry {
     pauseMember,
     restartMember,
     quotaExhaustion,
-  ] as unknown as Fault<ParamSpecs>[]);
+  ]);
 }

@@ -1,6 +1,7 @@
 // A train of short fault windows on whoever matches the target at each spike (e.g. "a 2 s fsync stall on the
 // current leader every 4 s"): how disk I/O spikes look to etcd, as opposed to a steady delay.
 
+import { sleep } from '../util/wait.js';
 import type { FaultRunner, FaultWindow } from './runner.js';
 import type { TargetSelector } from './targets.js';
 
@@ -43,18 +44,4 @@ export async function runSpikeTrain(
     if (rest > 0 && index < options.count - 1) await sleep(rest, options.signal);
   }
   return { windows, startedAt, endedAt: Date.now() };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -3,6 +3,7 @@
 import { timingOf } from '../cluster/flags.js';
 import type { ClusterMember, StartedCluster } from '../cluster/types.js';
 import { HarnessError, InputError } from '../errors.js';
+import { pollUntil } from '../util/wait.js';
 
 export const TARGET_ROLES = ['leader', 'follower', 'followers', 'quorum', 'minority', 'all'] as const;
 export type TargetRole = (typeof TARGET_ROLES)[number];
@@ -39,12 +40,12 @@ export async function resolveTargets(cluster: StartedCluster, selector: TargetSe
   // A role needs a leader. Mid-election (churn is what some scenarios cause) wait for one, as an operator would: up
   // to three election timeouts.
   const waitMs = Math.max(3_000, 3 * timingOf(cluster.flags).electionTimeoutMs);
-  const deadline = Date.now() + waitMs;
-  let leader = await cluster.leader();
-  while (!leader && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    leader = await cluster.leader({ timeoutMs: 1_000 });
-  }
+  let probes = 0;
+  const leader = await pollUntil(
+    // The first look uses the default timeout, later ones 1 s each.
+    () => cluster.leader(probes++ === 0 ? {} : { timeoutMs: 1_000 }),
+    { timeoutMs: waitMs, intervalMs: 100, what: 'a leader' },
+  );
   if (!leader) {
     throw new HarnessError(
       `Cannot resolve fault target \`${selector}\`: the cluster has had no leader for ${waitMs} ms.`,

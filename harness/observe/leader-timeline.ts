@@ -1,6 +1,7 @@
 // Who leads the cluster over time, sampled often enough to time a failover, and what the samples say afterwards.
 import type { ClusterMember, StartedCluster } from '../cluster/types.js';
 import { logger } from '../log.js';
+import { sleep } from '../util/wait.js';
 import { METRIC, type MetricsSnapshot } from './metrics.js';
 import { type MemberStatus, readIfRunning, StatusReader } from './status.js';
 
@@ -179,7 +180,7 @@ export class LeaderTimeline implements AsyncDisposable {
       const roundStart = Date.now();
       await this.round();
       const elapsedMs = Date.now() - roundStart;
-      await sleep(this.intervalMs - (elapsedMs % this.intervalMs), this.wake.signal);
+      await pause(this.intervalMs - (elapsedMs % this.intervalMs), this.wake.signal);
     }
   }
 
@@ -188,7 +189,7 @@ export class LeaderTimeline implements AsyncDisposable {
     const asked = members
       .filter((member) => member.state === 'running' && !this.pending.has(member.name))
       .map((member) => this.ask(member));
-    await Promise.race([Promise.all(asked), sleep(this.intervalMs, this.wake.signal)]);
+    await Promise.race([Promise.all(asked), pause(this.intervalMs, this.wake.signal)]);
     if (this.wake.signal.aborted) return;
     const view = this.assembleView(members);
     this.samples.push(view);
@@ -375,15 +376,9 @@ export function leaderChangesFromMetrics(
   return most;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
+/** Waits `ms`, or less when `wake` is aborted (stop() wakes the sampler: that is not an error). */
+async function pause(ms: number, wake: AbortSignal): Promise<void> {
+  await sleep(ms, wake).catch(() => {
+    // woken early
   });
 }

@@ -1,7 +1,9 @@
 // `etcdctl endpoint hashkv` at one revision every member has applied: equal hashes mean equal key-value histories.
 import type { StartedCluster } from '../cluster/types.js';
+import { TimeoutError } from '../errors.js';
+import { waitFor } from '../util/wait.js';
 import { endpointStatus } from './maintenance.js';
-import type { ToolRun } from './tool-run.js';
+import { type ToolRun, toolRunOf } from './tool-run.js';
 
 interface HashKvJson {
   readonly Endpoint: string;
@@ -35,7 +37,7 @@ export async function hashKvAtCommonRevision(
     const name = byEndpoint.get(entry.Endpoint);
     if (name && typeof entry.HashKV?.hash === 'number') byMember[name] = entry.HashKV.hash;
   }
-  const { json: _json, ...run } = result;
+  const run = toolRunOf(result);
   return { revision, byMember, run };
 }
 
@@ -44,12 +46,19 @@ async function commonRevision(
   members: readonly string[],
   settleMs: number,
 ): Promise<number> {
-  const deadline = Date.now() + settleMs;
-  for (;;) {
-    const { statuses } = await endpointStatus(cluster, members);
-    const revisions = new Set(statuses.map((status) => status.revision));
-    if ((revisions.size === 1 && statuses.length === members.length) || Date.now() > deadline)
-      return Math.min(...statuses.map((status) => status.revision));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  let last: number[] = [];
+  try {
+    return await waitFor(
+      async () => {
+        const { statuses } = await endpointStatus(cluster, members);
+        last = statuses.map((status) => status.revision);
+        return new Set(last).size === 1 && statuses.length === members.length ? Math.min(...last) : undefined;
+      },
+      { timeoutMs: settleMs, intervalMs: 100, what: 'every member at the same revision' },
+    );
+  } catch (error) {
+    // Not settled in time (writes still arriving): the lowest revision every member has.
+    if (error instanceof TimeoutError && last.length > 0) return Math.min(...last);
+    throw error;
   }
 }

@@ -1,7 +1,6 @@
 // Maintenance procedures through etcdctl, as the guide runs them: endpoint status, compact, defrag, alarms.
 import type { StartedCluster } from '../cluster/types.js';
-import { HarnessError } from '../errors.js';
-import type { ToolRun } from './tool-run.js';
+import { procedureError, type ToolRun, toolRunOf } from './tool-run.js';
 
 export interface EndpointStatus {
   readonly member: string;
@@ -38,8 +37,7 @@ export async function endpointStatus(
     members: targets,
     allowFailure: true,
   });
-  if (result.exitCode !== 0 || !result.json)
-    throw new HarnessError(`etcdctl endpoint status failed: ${result.stderr}`);
+  if (result.exitCode !== 0 || !result.json) throw procedureError('etcdctl endpoint status', result);
   const byEndpoint = new Map(cluster.members.map((member) => [member.urls.client, member.name]));
   // member_id and leader are uint64: compare them as text, not as (rounded) JSON numbers.
   const raw = result.stdout;
@@ -57,14 +55,14 @@ export async function endpointStatus(
       errors: entry.Status.errors ?? [],
     };
   });
-  return { run: toRun(result), statuses };
+  return { run: toolRunOf(result), statuses };
 }
 
 export async function compact(cluster: StartedCluster, revision: number, physical = true): Promise<ToolRun> {
   const result = await cluster.etcdctl(['compact', String(revision), ...(physical ? ['--physical'] : [])], {
     allowFailure: true,
   });
-  return toRun(result);
+  return toolRunOf(result);
 }
 
 /** `etcdctl defrag` on each named member (one at a time, as etcd's docs advise). */
@@ -72,26 +70,10 @@ export async function defrag(cluster: StartedCluster, members?: readonly string[
   const runs: ToolRun[] = [];
   for (const member of members ?? cluster.members.map((entry) => entry.name)) {
     runs.push(
-      toRun(
+      toolRunOf(
         await cluster.etcdctl(['defrag', '--command-timeout=60s'], { members: [member], allowFailure: true }),
       ),
     );
   }
   return runs;
-}
-
-function toRun(result: {
-  command: string;
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-}): ToolRun {
-  return {
-    command: result.command,
-    exitCode: result.exitCode,
-    stdout: result.stdout,
-    stderr: result.stderr,
-    durationMs: result.durationMs,
-  };
 }

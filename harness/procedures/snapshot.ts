@@ -3,10 +3,11 @@
 import { stat } from 'node:fs/promises';
 import type { EtcdBinaries } from '../binaries/types.js';
 import { etcdctlTlsArgs } from '../cluster/etcdctl.js';
+import type { DataDirInitializer } from '../cluster/start-request.js';
 import type { ClusterMember, StartedCluster } from '../cluster/types.js';
 import { HarnessError } from '../errors.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
-import { runTool, type ToolRun } from './tool-run.js';
+import { procedureError, runTool, type ToolRun } from './tool-run.js';
 
 export interface SnapshotStatus {
   readonly hash: number;
@@ -40,10 +41,7 @@ export async function saveSnapshot(
     path,
   ]);
   const finishedAt = Date.now();
-  if (run.exitCode !== 0)
-    throw new HarnessError(`snapshot save failed: ${run.stderr || run.stdout}`, {
-      context: { command: run.command },
-    });
+  if (run.exitCode !== 0) throw procedureError('snapshot save', run);
   return { path, sizeBytes: (await stat(path)).size, run, startedAt, finishedAt };
 }
 
@@ -107,4 +105,39 @@ export async function restoreSnapshot(
   if (options.bumpRevision !== undefined) args.push(`--bump-revision=${options.bumpRevision}`);
   if (options.markCompacted) args.push('--mark-compacted');
   return runTool(snapshotToolOf(binaries), args);
+}
+
+export interface RestoreInitializerOptions {
+  /** Records each member's restore (label, run) as evidence, e.g. the scenario's `recordTool`. */
+  readonly recordTool?: (label: string, run: ToolRun) => void;
+  /** The evidence label of a member's restore (default: `snapshot restore for <member>`). */
+  readonly label?: (member: string) => string;
+  /** Restore flags beyond the topology: `--bump-revision`, `--mark-compacted`. */
+  readonly extraArgs?: Pick<RestoreOptions, 'bumpRevision' | 'markCompacted'>;
+  /** Whose tool restores (default: the binaries of the cluster being started). */
+  readonly binaries?: EtcdBinaries;
+}
+
+/**
+ * A data dir initializer that restores `snapshotPath` into each member's fresh data dir with the member's topology
+ * flags (the guide's restore into a new cluster). A refused restore fails the start with a ProcedureError carrying
+ * the command, its exit code and output.
+ */
+export function restoreInitializer(
+  snapshotPath: string,
+  options: RestoreInitializerOptions = {},
+): DataDirInitializer {
+  return async (init) => {
+    const run = await restoreSnapshot(options.binaries ?? init.binaries, snapshotPath, {
+      name: init.member,
+      dataDir: init.dataDir,
+      initialCluster: init.initialCluster,
+      initialAdvertisePeerUrl: init.initialAdvertisePeerUrl,
+      clusterToken: init.clusterToken,
+      ...options.extraArgs,
+    });
+    const label = options.label?.(init.member) ?? `snapshot restore for ${init.member}`;
+    options.recordTool?.(label, run);
+    if (run.exitCode !== 0) throw procedureError(label, run);
+  };
 }

@@ -1,5 +1,6 @@
 // A recorded run of an operator tool (etcdctl, etcdutl): the exact command line and its output, kept as evidence.
-import { runCommand } from '../util/exec.js';
+import { ProcedureError } from '../errors.js';
+import { runCommand, tail } from '../util/exec.js';
 
 export interface ToolRun {
   readonly command: string;
@@ -11,7 +12,11 @@ export interface ToolRun {
 
 /** Runs a tool without throwing on a non-zero exit: procedures judge failures, which are often the point. */
 export async function runTool(file: string, args: readonly string[], timeoutMs = 120_000): Promise<ToolRun> {
-  const result = await runCommand(file, args, { allowFailure: true, timeoutMs });
+  return toolRunOf(await runCommand(file, args, { allowFailure: true, timeoutMs }));
+}
+
+/** The evidence part of a command's result (e.g. an `etcdctl` result without its parsed JSON). */
+export function toolRunOf(result: ToolRun): ToolRun {
   return {
     command: result.command,
     exitCode: result.exitCode,
@@ -26,4 +31,21 @@ export function toolError(run: ToolRun): string {
   const text = `${run.stderr}\n${run.stdout}`;
   const errorLine = text.split('\n').find((line) => /^Error:|\berror\b/i.test(line));
   return (errorLine ?? text.trim().split('\n').pop() ?? '').trim().slice(0, 500);
+}
+
+/** The error for a procedure that failed: `what` failed, with the tool's first error line, command, exit code, output. */
+export function procedureError(
+  what: string,
+  run: ToolRun,
+  options: { cause?: unknown } = {},
+): ProcedureError {
+  return new ProcedureError(
+    `${what} failed: ${toolError(run)}`,
+    {
+      command: run.command,
+      exitCode: run.exitCode,
+      stderrTail: tail(`${run.stdout}\n${run.stderr}`.trim(), 20),
+    },
+    options,
+  );
 }

@@ -1,5 +1,6 @@
 // Process identity on Linux: a pid plus its start time (field 22 of /proc/<pid>/stat), so a reused pid is never mistaken.
 import { readFileSync } from 'node:fs';
+import { pollUntil } from '../util/wait.js';
 
 /** Start time of `pid` in clock ticks since boot, or undefined when no such process exists. */
 export function processStartTime(pid: number): string | undefined {
@@ -7,7 +8,7 @@ export function processStartTime(pid: number): string | undefined {
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return undefined;
+    return undefined; // no such process (any more)
   }
   // `comm` (field 2) may contain spaces and parentheses: fields after it start after the last ')'.
   const afterComm = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -22,20 +23,25 @@ export function isSameProcess(pid: number, startTime: string): boolean {
   return processStartTime(pid) === startTime;
 }
 
+/** True when the process recorded as a run's owner (pid + start time) still runs: what it owns is never touched. */
+export function isOwnerAlive(pid: number, startTime: string): boolean {
+  return Number.isInteger(pid) && pid > 0 && startTime !== '' && isSameProcess(pid, startTime);
+}
+
 export function commandLineOf(pid: number): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
   } catch {
-    return undefined;
+    return undefined; // no such process (any more)
   }
 }
 
 /** Waits until `pid` (with `startTime`) is gone, polling /proc; returns false on timeout. */
 export async function waitForExit(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isSameProcess(pid, startTime)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
+  const gone = await pollUntil(() => !isSameProcess(pid, startTime), {
+    timeoutMs,
+    intervalMs: 10,
+    what: `pid ${pid} to exit`,
+  });
+  return gone === true;
 }

@@ -1,27 +1,18 @@
-// Reaps what killed runs left behind: for every journal whose owner process is gone, kill its recorded processes
-// (only when pid *and* start time match), delete its network namespaces and links, remove its temp dirs.
+// Reaps what killed runs left behind: one mechanism, pluggable resource kinds. A run is dead when its owner process
+// (pid *and* start time) is gone; each kind removes what dead runs left of it and never touches a live run's. Journal
+// kinds (processes, network namespaces and links, mounts, temp dirs) act on what a dead run's journal lists; the
+// docker kind finds labelled objects on the engine, whose labels name their owner.
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DockerReapReport, NO_ENGINE, reapDockerLeftovers } from '../docker/reaper.js';
-import { describeError } from '../errors.js';
+import { dockerObjectsKind } from '../cluster/docker/leftovers.js';
 import { logger } from '../log.js';
-import { stateDir, TEMP_DIR_PREFIX } from '../paths.js';
-import { findOnPath, runCommand } from '../util/exec.js';
-import { JOURNAL_SUFFIX, type JournalEntry, journalsDir, parseJournal } from './journal.js';
-import { isSameProcess, waitForExit } from './proc.js';
+import { stateDir } from '../paths.js';
+import { JOURNAL_SUFFIX, journalsDir, parseJournal } from './journal.js';
+import { dirsKind, mountsKind, networkObjectsKind, processesKind } from './kinds.js';
+import { isSameProcess } from './proc.js';
+import type { DeadRun, KindReap, ReapContext, ResourceKind } from './resource-kind.js';
 
 const log = logger('reaper');
-
-/** Reaps one kind of journal entry; the docker backend supplies one for containers, networks and volumes. */
-export interface ResourceReaper {
-  readonly kinds: readonly JournalEntry['kind'][];
-  reap(entries: readonly JournalEntry[]): Promise<ReapCount>;
-}
-
-export interface ReapCount {
-  readonly reaped: number;
-  readonly errors: readonly string[];
-}
 
 export interface ReapedRun {
   readonly runId: string;
@@ -29,11 +20,24 @@ export interface ReapedRun {
   readonly processes: number;
   readonly dirs: number;
   readonly networkObjects: number;
+  /** Other journaled objects (mounts, or kinds a caller added). */
   readonly other: number;
   readonly errors: readonly string[];
 }
 
+/** Labelled docker objects of dead runs. */
+export interface DockerReapReport {
+  /** Whether an engine answered (nothing was checked otherwise). */
+  readonly engine: boolean;
+  readonly runs: readonly string[];
+  readonly containers: number;
+  readonly networks: number;
+  readonly volumes: number;
+  readonly errors: readonly string[];
+}
+
 export interface ReapReport {
+  /** Dead runs found through their journals, with what was removed for each. */
   readonly reaped: readonly ReapedRun[];
   /** Runs whose owner is still alive (left alone). */
   readonly live: readonly string[];
@@ -43,138 +47,94 @@ export interface ReapReport {
 
 export interface ReapOptions {
   root?: string;
-  /** Reapers for kinds beyond processes, dirs and network namespaces (e.g. docker). */
-  extraReapers?: readonly ResourceReaper[];
+  /** The kinds to reap, in order (default: processes, docker objects, network objects, mounts, temp dirs). */
+  kinds?: readonly ResourceKind[];
   /** Never reap this run (the caller's own). */
   exceptRunId?: string;
-  /** Also reap labelled docker objects of dead runs (default true; skipped at once when no engine is there). */
+  /** With the default kinds: also reap labelled docker objects (default true; skipped at once without an engine). */
   docker?: boolean;
+}
+
+/** The built-in kinds, in reaping order: what holds a resource goes before the resource (processes before dirs). */
+export function defaultKinds(options: { docker?: boolean } = {}): ResourceKind[] {
+  return [
+    processesKind,
+    ...(options.docker === false ? [] : [dockerObjectsKind]),
+    networkObjectsKind,
+    mountsKind,
+    dirsKind,
+  ];
 }
 
 export async function reapOrphans(options: ReapOptions = {}): Promise<ReapReport> {
   const dir = journalsDir(options.root ?? stateDir());
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const { dead, live } = await readJournals(dir, options.exceptRunId);
+  const context: ReapContext = { deadRuns: dead, exceptRunId: options.exceptRunId };
+  const results: { kind: ResourceKind; reap: KindReap }[] = [];
+  for (const kind of options.kinds ?? defaultKinds({ docker: options.docker })) {
+    results.push({ kind, reap: await kind.reap(context) });
+  }
+  const fromJournals = results.filter((result) => result.kind.source === 'journal').map(({ reap }) => reap);
   const reaped: ReapedRun[] = [];
+  for (const run of dead) {
+    const removed = fromJournals.flatMap((reap) => reap.removed.filter((entry) => entry.runId === run.runId));
+    const count = (...types: string[]) => removed.filter((entry) => types.includes(entry.type)).length;
+    const errors = fromJournals.flatMap((reap) =>
+      reap.errors.filter((error) => error.runId === run.runId).map((error) => error.message),
+    );
+    const result: ReapedRun = {
+      runId: run.runId,
+      ownerPid: run.ownerPid,
+      processes: count('process'),
+      dirs: count('dir'),
+      networkObjects: count('netns', 'link'),
+      other: removed.length - count('process', 'dir', 'netns', 'link'),
+      errors,
+    };
+    reaped.push(result);
+    log('reaped run %o', result);
+    // A run with errors keeps its journal: the next cleanup tries again.
+    if (errors.length === 0) await rm(join(dir, `${run.runId}${JOURNAL_SUFFIX}`), { force: true });
+  }
+  return {
+    reaped,
+    live,
+    docker: dockerSummary(results.find((result) => result.kind === dockerObjectsKind)?.reap),
+  };
+}
+
+async function readJournals(
+  dir: string,
+  exceptRunId: string | undefined,
+): Promise<{ dead: DeadRun[]; live: string[] }> {
+  // No journal dir yet: nothing ever ran here.
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const dead: DeadRun[] = [];
   const live: string[] = [];
   for (const name of names) {
     if (!name.endsWith(JOURNAL_SUFFIX)) continue;
     const runId = name.slice(0, -JOURNAL_SUFFIX.length);
-    if (runId === options.exceptRunId) continue;
-    const path = join(dir, name);
-    const entries = parseJournal(await readFile(path, 'utf8').catch(() => ''));
+    if (runId === exceptRunId) continue;
+    // A journal removed meanwhile (its run closed, or another cleanup reaped it) has nothing left to reap.
+    const entries = parseJournal(await readFile(join(dir, name), 'utf8').catch(() => ''));
     const owner = entries.find((entry) => entry.kind === 'owner');
     if (owner?.kind === 'owner' && isSameProcess(owner.pid, owner.startTime)) {
       live.push(runId);
       continue;
     }
-    const result = await reapRun(
-      runId,
-      owner?.kind === 'owner' ? owner.pid : undefined,
-      entries,
-      options.extraReapers ?? [],
-    );
-    reaped.push(result);
-    log('reaped run %o', result);
-    if (result.errors.length === 0) await rm(path, { force: true });
+    dead.push({ runId, ownerPid: owner?.kind === 'owner' ? owner.pid : undefined, entries });
   }
-  const docker =
-    options.docker === false ? NO_ENGINE : await reapDockerLeftovers({ exceptRunId: options.exceptRunId });
-  return { reaped, live, docker };
+  return { dead, live };
 }
 
-async function reapRun(
-  runId: string,
-  ownerPid: number | undefined,
-  entries: readonly JournalEntry[],
-  extraReapers: readonly ResourceReaper[],
-): Promise<ReapedRun> {
-  const errors: string[] = [];
-  const processes = await reapProcesses(
-    entries.filter((entry) => entry.kind === 'process'),
-    errors,
-  );
-  let other = 0;
-  for (const reaper of extraReapers) {
-    const mine = entries.filter((entry) => reaper.kinds.includes(entry.kind));
-    if (mine.length === 0) continue;
-    const count = await reaper.reap(mine);
-    other += count.reaped;
-    errors.push(...count.errors);
-  }
-  const networkObjects = await reapNetworkObjects(entries, errors);
-  await reapMounts(entries, errors);
-  let dirs = 0;
-  for (const entry of entries) {
-    if (entry.kind !== 'dir') continue;
-    if (!entry.path.includes(`/${TEMP_DIR_PREFIX}`)) {
-      errors.push(`refused to delete ${entry.path}: not a harness temp dir`);
-      continue;
-    }
-    try {
-      await rm(entry.path, { recursive: true, force: true });
-      dirs++;
-    } catch (error) {
-      errors.push(`could not remove ${entry.path}: ${describeError(error)}`);
-    }
-  }
-  return { runId, ownerPid, processes, dirs, networkObjects, other, errors };
-}
-
-async function reapProcesses(entries: readonly JournalEntry[], errors: string[]): Promise<number> {
-  let killed = 0;
-  for (const entry of entries) {
-    if (entry.kind !== 'process') continue;
-    if (!isSameProcess(entry.pid, entry.startTime)) continue; // gone, or the pid now belongs to someone else
-    try {
-      process.kill(entry.pid, 'SIGKILL');
-      killed++;
-    } catch (error) {
-      errors.push(`could not kill ${entry.role} ${entry.label} (pid ${entry.pid}): ${describeError(error)}`);
-    }
-  }
-  for (const entry of entries) {
-    if (entry.kind === 'process' && !(await waitForExit(entry.pid, entry.startTime, 5_000))) {
-      errors.push(`${entry.role} ${entry.label} (pid ${entry.pid}) survived SIGKILL`);
-    }
-  }
-  return killed;
-}
-
-async function reapMounts(entries: readonly JournalEntry[], errors: string[]): Promise<void> {
-  const mounts = entries.filter((entry) => entry.kind === 'mount');
-  if (mounts.length === 0) return;
-  const umount = await findOnPath('umount');
-  for (const entry of mounts) {
-    if (entry.kind !== 'mount' || !entry.path.includes(`/${TEMP_DIR_PREFIX}`)) continue;
-    if (!umount) {
-      errors.push(`cannot unmount ${entry.path}: umount not found`);
-      continue;
-    }
-    const result = await runCommand(umount, ['-l', entry.path], { allowFailure: true });
-    if (result.exitCode !== 0 && !/not mounted|no mount point|not found/i.test(result.stderr)) {
-      errors.push(`umount ${entry.path}: ${result.stderr.trim()}`);
-    }
-  }
-}
-
-async function reapNetworkObjects(entries: readonly JournalEntry[], errors: string[]): Promise<number> {
-  const netns = entries.filter((entry) => entry.kind === 'netns');
-  const links = entries.filter((entry) => entry.kind === 'link');
-  if (netns.length === 0 && links.length === 0) return 0;
-  const ip = await findOnPath('ip');
-  if (!ip) {
-    errors.push('network namespaces were recorded but `ip` is not available to delete them');
-    return 0;
-  }
-  let count = 0;
-  for (const entry of [...netns, ...links]) {
-    const name = entry.kind === 'netns' || entry.kind === 'link' ? entry.name : '';
-    if (!name.startsWith('ec')) continue;
-    const args = entry.kind === 'netns' ? ['netns', 'delete', name] : ['link', 'delete', name];
-    const result = await runCommand(ip, args, { allowFailure: true });
-    if (result.exitCode === 0) count++;
-    else if (!/No such|Cannot find|does not exist/i.test(result.stderr))
-      errors.push(`ip ${args.join(' ')}: ${result.stderr.trim()}`);
-  }
-  return count;
+function dockerSummary(reap: KindReap | undefined): DockerReapReport {
+  const count = (type: string) => reap?.removed.filter((entry) => entry.type === type).length ?? 0;
+  return {
+    engine: reap?.checked ?? false,
+    runs: [...new Set(reap?.removed.map((entry) => entry.runId) ?? [])],
+    containers: count('container'),
+    networks: count('network'),
+    volumes: count('volume'),
+    errors: reap?.errors.map((error) => error.message) ?? [],
+  };
 }

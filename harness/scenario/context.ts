@@ -4,18 +4,22 @@
 import type { ClaimCatalogue } from '../claims/catalogue.js';
 import { ClusterSpec } from '../cluster/spec.js';
 import type { StartedCluster } from '../cluster/types.js';
-import { HarnessError } from '../errors.js';
+import { describeError, HarnessError } from '../errors.js';
 import { FaultRunner, type FaultRunnerOptions } from '../faults/runner.js';
 import { type CheckOutcome, type Finding, toFinding } from '../findings/finding.js';
+import { logger } from '../log.js';
 import { LeaderTimeline, type LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ToolRun } from '../procedures/tool-run.js';
 import type { RecordedFaultWindow } from '../result/format.js';
 import type { Session } from '../session.js';
+import { sleep } from '../util/wait.js';
 import { ledgerToJson } from '../workload/ledger.js';
 import { LedgerWriter, type LedgerWriterOptions } from '../workload/ledger-writer.js';
 import { bucketize, bucketPoints } from '../workload/windows.js';
 import { EvidenceRecorder } from './evidence.js';
 import type { Intensity, LeaderEvent, ResultTable, RunTarget, ScenarioContext, Series } from './types.js';
+
+const log = logger('scenario');
 
 export type { RecordedFaultWindow } from '../result/format.js';
 
@@ -138,21 +142,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
   }
 
   sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.signal.aborted) {
-        reject(this.signal.reason);
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(this.signal.reason);
-      };
-      this.signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleep(ms, this.signal);
   }
 
   async releaseCluster(cluster: StartedCluster): Promise<void> {
@@ -211,7 +201,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     if (cluster) {
       const index = this.clusters.indexOf(cluster);
       if (index !== -1) this.clusters.splice(index, 1);
-      for (const member of [...cluster.members, ...removedMembersOf(cluster)]) {
+      for (const member of [...cluster.members, ...cluster.removedMembers]) {
         await attempt(`copying ${member.name}'s log`, () =>
           this.evidence.copy(member.logPath, `logs/${cluster.name}-${member.name}.log`),
         );
@@ -257,17 +247,14 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
 
   private async saveProblems(problems: readonly string[]): Promise<void> {
     if (problems.length === 0) return;
+    // close() never throws: when even the evidence cannot be written (report dir gone), the problems go to the log.
     await this.evidence
       .text(`teardown-problems-${Date.now()}.txt`, `${problems.join('\n')}\n`)
-      .catch(() => undefined);
+      .catch((error: unknown) => log('teardown problems %o (not saved: %s)', problems, describeError(error)));
   }
 }
 
-function removedMembersOf(cluster: StartedCluster): readonly { name: string; logPath: string }[] {
-  return (cluster as { removedMembers?: readonly { name: string; logPath: string }[] }).removedMembers ?? [];
-}
-
+/** Stops the cluster and removes its files, the files even when stopping failed (the failure is still thrown). */
 async function teardownOf(cluster: StartedCluster): Promise<void> {
-  const stopped = await cluster.stop();
-  await stopped.remove();
+  await cluster[Symbol.asyncDispose]();
 }

@@ -81,8 +81,9 @@ async function importTypeScript(path: string): Promise<{ default?: unknown; scen
   let ts: typeof import('typescript');
   try {
     ts = (await import('typescript')).default;
-  } catch {
+  } catch (error) {
     throw new InputError(`${path} is TypeScript, and the TypeScript compiler is not installed here.`, {
+      cause: error,
       hint: 'Compile it to .js/.mjs first, or install typescript next to etcd-chaos.',
     });
   }

@@ -3,7 +3,8 @@
 import type { ClaimDeclaration, ClaimId } from '../claims/catalogue.js';
 import type { EtcdFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
-import type { ClusterSpec, ImageOverrides } from '../cluster/spec.js';
+import type { ClusterSpec } from '../cluster/spec.js';
+import type { ImageOverrides } from '../cluster/start-request.js';
 import type { Backend, StartedCluster } from '../cluster/types.js';
 import type { FaultRunner, FaultRunnerOptions } from '../faults/runner.js';
 import type { CheckOutcome, Finding } from '../findings/finding.js';

@@ -3,12 +3,27 @@
 // members on a 3.4.32+ binary with `--next-cluster-version-compatible` (no downgrade API in 3.5).
 import type { EtcdBinaries } from '../binaries/types.js';
 import type { EtcdFlags } from '../cluster/flags.js';
-import type { ToolRun } from '../procedures/tool-run.js';
+import { type ToolRun, toolRunOf } from '../procedures/tool-run.js';
+import { pollUntil } from '../util/wait.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import type { RehearsalStep } from './availability.js';
 import type { RehearsalPath } from './preconditions.js';
 import { runRollingSwap, type SwappableCluster } from './rehearsal.js';
+import type { RollingRecord } from './rehearsal-run.js';
 import type { VersionSampler } from './version-probe.js';
+
+/** What a downgrade rehearsal recorded on top of the rolling record. */
+export interface DowngradeRecord extends RollingRecord {
+  readonly procedure: string;
+  /** `etcdctl downgrade validate` and `enable` (API path); exit codes and their first output line. */
+  readonly apiRuns: readonly {
+    readonly command: string;
+    readonly exitCode: number;
+    readonly output: string;
+  }[];
+  /** ms from `downgrade enable` until every member reported the target storage version (API path). */
+  readonly storageMigratedAfterMs: number | undefined;
+}
 
 export interface DowngradeOptions {
   readonly cluster: SwappableCluster;
@@ -46,7 +61,7 @@ export async function runDowngrade(options: DowngradeOptions): Promise<Downgrade
       const startedAt = Date.now();
       options.onStep?.(`etcdctl downgrade ${action} ${path.to.line}`);
       const result = await cluster.etcdctl(['downgrade', action, path.to.line], { allowFailure: true });
-      const { json: _json, ...run } = result;
+      const run = toolRunOf(result);
       options.recordTool?.(`etcdctl downgrade ${action} ${path.to.line}`, run);
       const output = (result.stdout.trim() || result.stderr.trim()).split('\n')[0] ?? '';
       apiRuns.push({
@@ -66,16 +81,20 @@ export async function runDowngrade(options: DowngradeOptions): Promise<Downgrade
     // The guide: confirm every member's storage version is the target before stopping any of them.
     options.onStep?.(`waiting for the storage version ${path.to.line}.0 on every member`);
     const enabledAt = steps[steps.length - 1]!.endedAt;
-    const deadline = enabledAt + (options.migrationTimeoutMs ?? 30_000);
     const startedAt = Date.now();
-    while (Date.now() < deadline) {
-      const sample = await options.sampler.sampleNow();
-      if (sample.every((reading) => reading.storage === `${path.to.line}.0`)) {
-        storageMigratedAfterMs = Date.now() - enabledAt;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const migratedAt = await pollUntil(
+      async () => {
+        const sample = await options.sampler.sampleNow();
+        return sample.every((reading) => reading.storage === `${path.to.line}.0`) && Date.now();
+      },
+      {
+        timeoutMs: Math.max(0, enabledAt + (options.migrationTimeoutMs ?? 30_000) - Date.now()),
+        intervalMs: 250,
+        signal: options.signal,
+        what: `the storage version ${path.to.line}.0 on every member`,
+      },
+    );
+    if (migratedAt !== undefined) storageMigratedAfterMs = migratedAt - enabledAt;
     steps.push({
       name: `storage version migrated to ${path.to.line}`,
       startedAt,

@@ -3,7 +3,7 @@
 // a digest to prove after the upgrade that every seeded key still holds its value.
 import { createHash } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
-import { InputError } from '../errors.js';
+import { describeError, InputError } from '../errors.js';
 
 /** One resource type of the layout: its share of the keys and the size of its values. */
 interface ResourceKind {
@@ -52,6 +52,37 @@ export interface SeededKeyspace {
   /** Keys per resource type. */
   readonly byResource: Readonly<Record<string, number>>;
   readonly durationMs: number;
+}
+
+/** Keys and digest of the seeded keyspace, and of what a cluster holds afterwards (undefined: could not be read). */
+export interface KeyspaceComparison {
+  readonly seeded: { readonly keys: number; readonly digest: string };
+  readonly observed: { readonly keys: number; readonly digest: string } | undefined;
+  /** Why the keyspace could not be read (when `observed` is undefined). */
+  readonly readError?: string;
+}
+
+/** What `compareKeyspace` compares: a seed, and a read of the keyspace afterwards (undefined: it could not be read). */
+export function compareKeyspace(
+  seeded: Pick<SeededKeyspace, 'keys' | 'digest'>,
+  observed: Pick<SeededKeyspace, 'keys' | 'digest'> | undefined,
+): KeyspaceComparison {
+  return {
+    seeded: { keys: seeded.keys, digest: seeded.digest },
+    observed: observed && { keys: observed.keys, digest: observed.digest },
+  };
+}
+
+/** Reads what `client` holds under the seed's prefix and compares it; a failed read is kept with its reason. */
+export async function observeKeyspace(
+  client: Etcd3,
+  seeded: Pick<SeededKeyspace, 'keys' | 'digest' | 'prefix'>,
+): Promise<KeyspaceComparison> {
+  try {
+    return compareKeyspace(seeded, await readKeyspace(client, seeded.prefix));
+  } catch (error) {
+    return { ...compareKeyspace(seeded, undefined), readError: describeError(error) };
+  }
 }
 
 /** The keys and values of a seed, deterministic for the options (so a test can build the same layout). */

@@ -1,28 +1,51 @@
-// The parts every rehearsal scenario shares: which two releases (from the run's target when none is named), a cluster
-
-// on the old release seeded with the Kubernetes-like keyspace under the ledger workload and sampled for versions, and
-// the closing readings (ledger, keyspace, hashKV, availability) with the report's tables and charts.
+// The parts every rehearsal shares: which two releases (from the run's target when none is named), a cluster on the
+// old release seeded with the Kubernetes-like keyspace under the ledger workload and sampled for versions, and the
+// closing readings (ledger, keyspace, hashKV, availability) recorded as a RollingRecord, with the report's tables
+// and charts.
 import { join } from 'node:path';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import type { EtcdBinaries } from '../binaries/types.js';
-import type { RollingRecord } from '../checks/upgrade.js';
 import { supportsBinarySwap } from '../cluster/binary-swap.js';
 import { ClusterSpec } from '../cluster/spec.js';
-import { UnsupportedError } from '../errors.js';
+import { describeError, UnsupportedError } from '../errors.js';
 import { ledgerWritersParam } from '../params.js';
 import { hashKvAtCommonRevision } from '../procedures/hashkv.js';
 import { saveSnapshot } from '../procedures/snapshot.js';
-import type { ScenarioContext } from '../scenario/types.js';
 import { KNOWN_RELEASES, SUPPORTED_LINES } from '../versions/catalog.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
 import type { Ledger } from '../workload/ledger.js';
-import { checkLedger, readLedgerKeys } from '../workload/ledger-check.js';
+import { checkLedger, type LedgerCheck, readLedgerKeys } from '../workload/ledger-check.js';
 import type { LedgerWriter } from '../workload/ledger-writer.js';
-import { availabilityByStep, type RehearsalStep } from './availability.js';
-import { readKeyspace, type SeededKeyspace, seedKeyspace } from './keyspace.js';
+import { type AvailabilityReport, availabilityByStep, type RehearsalStep } from './availability.js';
+import { type KeyspaceComparison, observeKeyspace, type SeededKeyspace, seedKeyspace } from './keyspace.js';
 import type { RehearsalPath } from './preconditions.js';
 import { type SwappableCluster, versionChanges } from './rehearsal.js';
-import { VersionSampler } from './version-probe.js';
+import type { RehearsalHost } from './rehearsal-host.js';
+import { type VersionReading, VersionSampler } from './version-probe.js';
+
+export interface HashesAtRevision {
+  readonly revision: number;
+  /** `etcdctl endpoint hashkv --rev` per member (undefined: no hash from that member). */
+  readonly byMember: Readonly<Record<string, number | undefined>>;
+}
+
+/** What a rolling upgrade or downgrade rehearsal recorded (closeRehearsal). */
+export interface RollingRecord {
+  readonly path: RehearsalPath;
+  readonly steps: readonly RehearsalStep[];
+  readonly availability: AvailabilityReport;
+  /** Longest acceptable stretch without any acknowledged write (the quorum criterion). */
+  readonly maxOutageMs: number;
+  readonly ledgerCheck: LedgerCheck;
+  readonly keyspace: KeyspaceComparison;
+  readonly hashes: HashesAtRevision | undefined;
+  /** Why no hashKV could be taken (when `hashes` is undefined). */
+  readonly hashesError?: string;
+  /** `/version` of every member, sampled through the rehearsal. */
+  readonly versions: readonly VersionReading[];
+  /** How long the rehearsal waited for the cluster version to move after the last step. */
+  readonly clusterVersionTimeoutMs: number;
+}
 
 /** Values a `from`/`to` scenario parameter takes: `auto`, a line, or a known release. */
 export const VERSION_CHOICES: readonly string[] = [
@@ -130,7 +153,7 @@ export interface RehearsalLoad {
 
 /** A cluster on `version` with the run's TLS, network and flags, seeded, under the ledger, its versions sampled. */
 export async function startRehearsalCluster(
-  ctx: ScenarioContext<unknown>,
+  ctx: RehearsalHost,
   version: EtcdVersion,
   load: RehearsalLoad,
 ): Promise<RehearsalCluster> {
@@ -152,10 +175,7 @@ export async function startRehearsalCluster(
 }
 
 /** `snapshot save` from the leader with the old release's etcdctl (the guides' "download the snapshot backup"). */
-export async function snapshotFromLeader(
-  ctx: ScenarioContext<unknown>,
-  run: RehearsalCluster,
-): Promise<string> {
+export async function snapshotFromLeader(ctx: RehearsalHost, run: RehearsalCluster): Promise<string> {
   const leader = (await run.cluster.leader()) ?? run.cluster.members[0]!;
   const path = join(ctx.session.workDir, `${ctx.scenario}-${Date.now()}-backup.db`);
   const saved = await saveSnapshot(run.cluster, leader, path);
@@ -168,7 +188,7 @@ export async function snapshotFromLeader(
  * hashKV at a common revision, per-step availability and the versions over time (also as report tables and charts).
  */
 export async function closeRehearsal(
-  ctx: ScenarioContext<unknown>,
+  ctx: RehearsalHost,
   run: RehearsalCluster,
   input: {
     readonly path: RehearsalPath;
@@ -183,11 +203,16 @@ export async function closeRehearsal(
   const running = cluster.members.filter((member) => member.state === 'running');
   const reader = running[0]?.client({ direct: true }) ?? cluster.client();
   const ledgerCheck = checkLedger(ledger, await readLedgerKeys(reader, ledger.prefix));
-  const observed = await readKeyspace(reader).catch(() => undefined);
-  const hashes = await hashKvAtCommonRevision(
+  const keyspace = await observeKeyspace(reader, run.seeded);
+  // A failed hashKV is part of the verdict (no hash, no agreement): keep why.
+  const hashed = await hashKvAtCommonRevision(
     cluster,
     running.map((member) => member.name),
-  ).catch(() => undefined);
+  ).then(
+    (hashes) => ({ hashes, error: undefined }),
+    (error: unknown) => ({ hashes: undefined, error: describeError(error) }),
+  );
+  const { hashes } = hashed;
   if (hashes) ctx.recordTool(`etcdctl endpoint hashkv --rev=${hashes.revision}`, hashes.run);
   const steps =
     input.steps.length > 0
@@ -200,8 +225,8 @@ export async function closeRehearsal(
     availability,
     versions,
     seeded: run.seeded,
-    observed,
-    hashes: hashes && { revision: hashes.revision, byMember: hashes.byMember },
+    keyspace,
+    hashes: hashes ? { revision: hashes.revision, byMember: hashes.byMember } : { error: hashed.error },
     ledger: { summary: ledgerCheck.summary, missing: ledgerCheck.missing.slice(0, 20) },
   });
   recordReport(ctx, cluster.name, input.path, steps, availability, versions, run.startedAt);
@@ -211,11 +236,9 @@ export async function closeRehearsal(
     availability,
     maxOutageMs: input.maxOutageMs,
     ledgerCheck,
-    keyspace: {
-      seeded: { keys: run.seeded.keys, digest: run.seeded.digest },
-      observed: observed && { keys: observed.keys, digest: observed.digest },
-    },
+    keyspace,
     hashes: hashes && { revision: hashes.revision, byMember: hashes.byMember },
+    ...(hashed.error ? { hashesError: hashed.error } : {}),
     versions,
     clusterVersionTimeoutMs: input.clusterVersionTimeoutMs,
   };
@@ -223,7 +246,7 @@ export async function closeRehearsal(
 }
 
 function recordReport(
-  ctx: ScenarioContext<unknown>,
+  ctx: RehearsalHost,
   clusterName: string,
   path: RehearsalPath,
   steps: readonly RehearsalStep[],
@@ -254,7 +277,7 @@ function recordReport(
       entry.longestGapMs,
       steps[index]?.error ?? null,
     ]),
-    note: `Writes by the ledger workload (one client per member, through its proxy): a writer pinned to the member being swapped fails until it is back. Longest outage (no acknowledged write at all): ${availability.longestOutage.ms} ms.`,
+    note: `Writes by the ledger workload (one client per member, through its proxy): a writer pinned to the member being swapped fails until it is back. Longest gap: the longest stretch without an acknowledged write from any writer that overlaps the step, measured whole (from the acknowledgement before it to the one after). Longest outage in the rehearsal: ${availability.longestOutage.ms} ms.`,
     chart: { columns: ['success %'] },
   });
   ctx.table({

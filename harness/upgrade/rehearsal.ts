@@ -5,6 +5,7 @@ import type { BinarySwap } from '../cluster/binary-swap.js';
 import type { EtcdFlags } from '../cluster/flags.js';
 import type { ClusterMember, StartedCluster } from '../cluster/types.js';
 import { describeError } from '../errors.js';
+import { pollUntil } from '../util/wait.js';
 import type { RehearsalStep } from './availability.js';
 import type { VersionReading, VersionSampler } from './version-probe.js';
 
@@ -79,12 +80,12 @@ async function nextMember(
       cluster.memberBinaries(member.name).etcd !== binariesFor(member.name).etcd,
   );
   if (pending.length <= 1) return pending[0];
-  const leader = await cluster.leader({ timeoutMs: 5_000 }).catch(() => undefined);
+  const leader = await cluster.leader({ timeoutMs: 5_000 });
   return pending.find((member) => member !== leader) ?? pending[0];
 }
 
 async function describeStepFailure(member: ClusterMember, caught: unknown): Promise<string> {
-  const refusal = refusalLine(await member.tailLog(400).catch(() => ''));
+  const refusal = refusalLine(await member.tailLog(400));
   const state = member.state === 'exited' ? 'the member exited' : `the member is ${member.state}`;
   return `${state}${refusal ? `; etcd said: ${refusal}` : ''} (${describeError(caught).split('\n')[0]})`;
 }
@@ -104,7 +105,7 @@ export function refusalLine(log: string): string | undefined {
         .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
       return `${entry.level}: ${entry.msg}${fields.length ? ` (${fields.join(', ')})` : ''}`;
     } catch {
-      return line.slice(0, 400);
+      return line.slice(0, 400); // not JSON after all: quote the line itself
     }
   }
   const plain = lines.find((line) => /^panic: |flag provided but not defined|^Error: /.test(line));
@@ -122,15 +123,15 @@ export async function waitForClusterVersion(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<number | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    signal?.throwIfAborted();
-    const sample = await sampler.sampleNow();
-    if (sample.every((reading) => reading.cluster?.startsWith(`${line}.`)))
-      return Math.min(...sample.map((reading) => reading.at));
-    if (Date.now() > deadline) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  return pollUntil(
+    async () => {
+      const sample = await sampler.sampleNow();
+      return sample.every((reading) => reading.cluster?.startsWith(`${line}.`))
+        ? Math.min(...sample.map((reading) => reading.at))
+        : undefined;
+    },
+    { timeoutMs, intervalMs: 250, signal, what: `the cluster version ${line} on every member` },
+  );
 }
 
 /** Rows of a versions-over-time table: one row per change of what a member reports (not per sample). */

@@ -1,9 +1,33 @@
 // Starts one member of a running cluster on a release two minors newer (the skip the guides forbid), watches what
 // etcd does with it, then puts the member back on its old release: the evidence for upgrade.no-skip.
 import type { EtcdBinaries } from '../binaries/types.js';
-import type { SkipAttemptRecord } from '../checks/upgrade.js';
+import { describeError } from '../errors.js';
+import { pollUntil } from '../util/wait.js';
+import type { KeyspaceComparison } from './keyspace.js';
 import type { RehearsalPath } from './preconditions.js';
 import { refusalLine, type SwappableCluster } from './rehearsal.js';
+
+/** What a skip attempt (a member of an old cluster started on a release two minors newer) recorded. */
+export interface SkipAttemptRecord {
+  readonly path: RehearsalPath;
+  readonly member: string;
+  /** The harness's own precondition verdict on the path (one-minor). */
+  readonly harnessRefused: boolean;
+  /** The member process ended on its own within the observation window. */
+  readonly exited: boolean;
+  readonly exitCode: number | null | undefined;
+  readonly exitAfterMs: number | undefined;
+  /** It reported healthy on the skipped release (joined the cluster): the skip was not refused. */
+  readonly becameHealthy: boolean;
+  /** etcd's own words: the fatal/panic line of the member's log, or the last line. */
+  readonly refusal: string | undefined;
+  readonly observedForMs: number;
+  /** The rest of the cluster kept serving, and after the member went back to the old release it was healthy again. */
+  readonly clusterHealthyAfter: boolean;
+  /** Why the cluster was not healthy again, when it was not. */
+  readonly recoveryError?: string;
+  readonly keyspace: KeyspaceComparison;
+}
 
 export interface SkipAttemptOptions {
   readonly cluster: SwappableCluster;
@@ -25,30 +49,32 @@ export async function attemptSkip(options: SkipAttemptOptions): Promise<SkipAtte
   const original = cluster.memberBinaries(member.name);
   const startedAt = Date.now();
   await cluster.swapMemberBinaries(member.name, binaries, { timeoutMs: 0 });
-  let becameHealthy = false;
-  let exitAfterMs: number | undefined;
-  while (Date.now() - startedAt < observeMs) {
-    if (member.state === 'exited') {
-      exitAfterMs = Date.now() - startedAt;
-      break;
-    }
-    if ((await member.health()).healthy) {
-      becameHealthy = true;
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // Until etcd refuses (the member exits) or accepts (it reports healthy) the skipped release, for `observeMs`.
+  const outcome = await pollUntil(
+    async () => {
+      if (member.state === 'exited') return { exitAfterMs: Date.now() - startedAt, becameHealthy: false };
+      if ((await member.health()).healthy) return { exitAfterMs: undefined, becameHealthy: true };
+      return undefined;
+    },
+    {
+      timeoutMs: Math.max(0, startedAt + observeMs - Date.now()),
+      intervalMs: 100,
+      what: `${member.name} on ${binaries.version} to exit or become healthy`,
+    },
+  );
+  const becameHealthy = outcome?.becameHealthy ?? false;
+  const exitAfterMs = outcome?.exitAfterMs;
   const log = await member.tailLog(400);
-  // The process backend keeps the last exit (not part of the member contract: other backends may not know it).
-  const exit = (member as { exit?: { code: number | null } }).exit;
+  const exit = member.exit;
   // Back to the old release, as an operator would after a refused start: the cluster must be whole again.
-  let clusterHealthyAfter = true;
-  try {
-    await cluster.swapMemberBinaries(member.name, original, { timeoutMs: 30_000 });
-    await cluster.waitHealthy({ timeoutMs: 30_000 });
-  } catch {
-    clusterHealthyAfter = false;
-  }
+  // Not healthy again is part of the finding: keep why.
+  const recovery = await cluster
+    .swapMemberBinaries(member.name, original, { timeoutMs: 30_000 })
+    .then(() => cluster.waitHealthy({ timeoutMs: 30_000 }))
+    .then(
+      () => undefined,
+      (error: unknown) => describeError(error).split('\n')[0],
+    );
   return {
     member: member.name,
     exited: exitAfterMs !== undefined,
@@ -57,6 +83,7 @@ export async function attemptSkip(options: SkipAttemptOptions): Promise<SkipAtte
     becameHealthy,
     refusal: refusalLine(log),
     observedForMs: Math.min(observeMs, Date.now() - startedAt),
-    clusterHealthyAfter,
+    clusterHealthyAfter: recovery === undefined,
+    ...(recovery ? { recoveryError: recovery } : {}),
   };
 }

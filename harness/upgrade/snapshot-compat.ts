@@ -1,18 +1,43 @@
 // upgrade.snapshot-compat's procedure: the old release's snapshot restored with the new release's tool (etcdutl from
 // 3.5) into a fresh single-member cluster on the new release, then compared with what was seeded and acknowledged.
 import type { EtcdBinaries } from '../binaries/types.js';
-import type { SnapshotCompatRecord } from '../checks/upgrade.js';
 import { ClusterSpec } from '../cluster/spec.js';
-import { InputError } from '../errors.js';
-import { restoreSnapshot, snapshotStatus, snapshotToolOf } from '../procedures/snapshot.js';
+import { describeError, MemberStartError, ProcedureError } from '../errors.js';
+import { restoreInitializer, snapshotStatus, snapshotToolOf } from '../procedures/snapshot.js';
 import { type ToolRun, toolError } from '../procedures/tool-run.js';
-import type { ScenarioContext } from '../scenario/types.js';
 import type { Ledger } from '../workload/ledger.js';
-import { checkLedger, readLedgerKeys } from '../workload/ledger-check.js';
-import { readKeyspace, type SeededKeyspace } from './keyspace.js';
+import { checkLedger, type LedgerCheck, readLedgerKeys } from '../workload/ledger-check.js';
+import {
+  compareKeyspace,
+  type KeyspaceComparison,
+  observeKeyspace,
+  type SeededKeyspace,
+} from './keyspace.js';
+import { refusalLine } from './rehearsal.js';
+import type { RehearsalHost } from './rehearsal-host.js';
+
+/** What restoring the old version's snapshot with the new version's tool recorded. */
+export interface SnapshotCompatRecord {
+  readonly snapshotFrom: string;
+  readonly tool: string;
+  readonly restoreExitCode: number;
+  readonly restoreError: string | undefined;
+  readonly snapshotRevision: number | undefined;
+  /** The restored member started and was healthy on the new version. */
+  readonly restoredHealthy: boolean;
+  /** Why the restored cluster did not start, when it did not (after a successful restore). */
+  readonly startError?: string;
+  /** The tail of the restored member's log when it did not start. */
+  readonly startLogTail?: string;
+  /** etcd's own words for why it did not start (its fatal/panic line, else the last line of the log). */
+  readonly startRefusal?: string;
+  readonly keyspace: KeyspaceComparison;
+  /** The ledger bounded to the snapshot revision, checked on the restored member. */
+  readonly ledgerCheck: LedgerCheck | undefined;
+}
 
 export async function restoreWithNewTool(
-  ctx: ScenarioContext<unknown>,
+  host: RehearsalHost,
   input: {
     readonly snapshotPath: string;
     readonly snapshotFrom: string;
@@ -24,42 +49,49 @@ export async function restoreWithNewTool(
   const { binaries } = input;
   const tool = `${snapshotToolOf(binaries).split('/').pop()} ${binaries.version}`;
   const status = await snapshotStatus(binaries, input.snapshotPath);
-  ctx.recordTool(`${tool} snapshot status of the ${input.snapshotFrom} snapshot`, status.run);
+  host.recordTool(`${tool} snapshot status of the ${input.snapshotFrom} snapshot`, status.run);
   let restoreRun: ToolRun | undefined;
   const spec = ClusterSpec.fromBinaries(binaries)
     .withMembers(1)
-    .withNetwork(ctx.target.network)
-    .withTls(ctx.target.tls)
-    .withDataDirInitializer(async (init) => {
-      restoreRun = await restoreSnapshot(init.binaries, input.snapshotPath, {
-        name: init.member,
-        dataDir: init.dataDir,
-        initialCluster: init.initialCluster,
-        initialAdvertisePeerUrl: init.initialAdvertisePeerUrl,
-        clusterToken: init.clusterToken,
-      });
-      ctx.recordTool(`${tool} snapshot restore of the ${input.snapshotFrom} snapshot`, restoreRun);
-      if (restoreRun.exitCode !== 0)
-        throw new InputError(`snapshot restore failed: ${toolError(restoreRun)}`);
-    });
-  ctx.step(`restoring the ${input.snapshotFrom} snapshot with ${tool}`);
-  const restored = await ctx.startCluster(spec).catch(() => undefined);
-  const base = {
+    .withNetwork(host.target.network)
+    .withTls(host.target.tls)
+    .withDataDirInitializer(
+      restoreInitializer(input.snapshotPath, {
+        label: () => `${tool} snapshot restore of the ${input.snapshotFrom} snapshot`,
+        recordTool: (label, run) => {
+          restoreRun = run;
+          host.recordTool(label, run);
+        },
+      }),
+    );
+  host.step(`restoring the ${input.snapshotFrom} snapshot with ${tool}`);
+  const base = () => ({
     snapshotFrom: input.snapshotFrom,
     tool,
     restoreExitCode: restoreRun?.exitCode ?? -1,
     restoreError: restoreRun && restoreRun.exitCode !== 0 ? toolError(restoreRun) : undefined,
     snapshotRevision: status.status?.revision,
-  };
-  if (!restored)
+  });
+  let restored: Awaited<ReturnType<RehearsalHost['startCluster']>>;
+  try {
+    restored = await host.startCluster(spec);
+  } catch (error) {
+    if (host.signal.aborted) throw error;
+    // The refused restore (a ProcedureError) is in the record already; a member that did not start on the restored
+    // data is the finding's evidence: keep why, with etcd's log tail.
     return {
-      ...base,
+      ...base(),
       restoredHealthy: false,
-      keyspace: { seeded: input.seeded, observed: undefined },
+      ...(error instanceof ProcedureError ? {} : { startError: describeError(error).split('\n')[0] }),
+      ...(error instanceof MemberStartError
+        ? { startLogTail: error.logTail, startRefusal: refusalLine(error.logTail) }
+        : {}),
+      keyspace: compareKeyspace(input.seeded, undefined),
       ledgerCheck: undefined,
     };
+  }
   const client = restored.client();
-  const observed = await readKeyspace(client).catch(() => undefined);
+  const keyspace = await observeKeyspace(client, input.seeded);
   const ledgerCheck =
     status.status === undefined
       ? undefined
@@ -67,14 +99,6 @@ export async function restoreWithNewTool(
           upToRevision: status.status.revision,
         });
   const health = await restored.members[0]!.health();
-  await ctx.releaseCluster(restored);
-  return {
-    ...base,
-    restoredHealthy: health.healthy,
-    keyspace: {
-      seeded: input.seeded,
-      observed: observed && { keys: observed.keys, digest: observed.digest },
-    },
-    ledgerCheck,
-  };
+  await host.releaseCluster(restored);
+  return { ...base(), restoredHealthy: health.healthy, keyspace, ledgerCheck };
 }

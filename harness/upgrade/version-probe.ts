@@ -94,6 +94,7 @@ export class VersionSampler {
 
   private tick(): void {
     if (this.stopped) return;
+    // readClusterVersions records a member that does not answer as a reading with its error; nothing else throws.
     this.inFlight = this.sampleNow().then(
       () => undefined,
       () => undefined,

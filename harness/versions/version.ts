@@ -96,6 +96,19 @@ export function parseExactVersion(input: string): EtcdVersion {
   return EtcdVersion.of(parsed.major, parsed.minor, parsed.patch);
 }
 
+/**
+ * The line of a version etcd reports (`GET /version`'s `etcdcluster`, e.g. `3.6.0` → `3.6`), or undefined for what is
+ * not a release of a supported line (`not_decided` while a cluster bootstraps).
+ */
+export function reportedLine(reported: string): EtcdLine | undefined {
+  try {
+    return parseExactVersion(reported).line;
+  } catch (error) {
+    if (error instanceof UnknownVersionError) return undefined; // not a version: no line
+    throw error;
+  }
+}
+
 /** Extracts the version from the first line of `etcd --version`, `etcdctl version` or `etcdutl version`. */
 export function versionFromToolOutput(output: string): EtcdVersion | undefined {
   const match = /(?:etcd Version|etcdctl version|etcdutl version):\s*v?(\d+\.\d+\.\d+)/i.exec(output);

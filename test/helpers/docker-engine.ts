@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { quickDockerClient } from '../../harness/docker/engine.js';
+import { quickDockerClient } from '../../harness/cluster/docker/engine.js';
 import { stateDir } from '../../harness/paths.js';
 import { ensureDebianPackage } from './system-packages.js';
 

@@ -9,11 +9,11 @@ import {
   checkSkipRefused,
   checkSnapshotCompat,
   checkUpgradePreconditions,
-  type RollingRecord,
-  type SkipAttemptRecord,
 } from '../../harness/checks/upgrade.js';
 import { availabilityByStep, type RehearsalStep } from '../../harness/upgrade/availability.js';
 import { rehearsalPath } from '../../harness/upgrade/preconditions.js';
+import type { RollingRecord } from '../../harness/upgrade/rehearsal-run.js';
+import type { SkipAttemptRecord } from '../../harness/upgrade/skip-attempt.js';
 import type { VersionReading } from '../../harness/upgrade/version-probe.js';
 import { resolveVersion } from '../../harness/versions/version.js';
 import type { AcknowledgedWrite, Ledger } from '../../harness/workload/ledger.js';
@@ -143,8 +143,65 @@ describe('checkRollingKeepsData', () => {
     );
     expect(outcome.verdict).toBe('fail');
     expect(outcome.reason).toMatch(/step "m2 3\.5\.35 → 3\.6\.16" failed: the member exited/);
-    expect(outcome.reason).toMatch(/no write was acknowledged during "m3 3\.5\.35 → 3\.6\.16"/);
+    expect(outcome.reason).toMatch(
+      /step "m3 3\.5\.35 → 3\.6\.16" \(1000 ms\) was part of a 22\d\d ms stretch without an acknowledged write/,
+    );
     expect(outcome.reason).toMatch(/writes stopped for 22\d\d ms \(more than 1000 ms/);
+  });
+});
+
+describe('checkRollingKeepsData per step (the longest gap between acknowledged writes overlapping it)', () => {
+  /** Acks every 10 ms from T0 to T0+6000, except in [gapFrom, gapTo). */
+  function withGap(gapFrom: number, gapTo: number): Ledger {
+    const history = ledger();
+    return {
+      ...history,
+      acknowledged: history.acknowledged.filter((write) => write.ackAt < gapFrom || write.ackAt >= gapTo),
+    };
+  }
+  const shortStep: RehearsalStep = {
+    name: 'downgrade validate 3.5',
+    startedAt: T0 + 4_505,
+    endedAt: T0 + 4_530,
+  };
+
+  it('passes a 25 ms step with no acknowledgement inside but acknowledgements 10 ms on either side', () => {
+    // Acks at T0+4502 and T0+4532 (every 10 ms, +2): none inside [4505, 4530), the nearest ~3 ms outside.
+    const history = withGap(T0 + 4_503, T0 + 4_531);
+    const steps = [...STEPS, shortStep];
+    const availability = availabilityByStep(history, steps);
+    const step = availability.steps[3]!;
+    expect(step.acknowledged).toBe(0);
+    expect(step.longestGapMs).toBe(30);
+    const outcome = checkRollingKeepsData(
+      record({ steps, availability, ledgerCheck: checkLedger(history, observed(history)) }),
+    );
+    expect(outcome.verdict, outcome.reason).toBe('pass');
+    expect(outcome.observed).toMatch(/"downgrade validate 3\.5" 30 ms/);
+  });
+
+  it('fails a short step inside a real outage (negative control)', () => {
+    // No acknowledged write from T0+92 to T0+5602: a 5.5 s outage around the 25 ms step.
+    const history = withGap(T0 + 100, T0 + 5_600);
+    const steps = [...STEPS, shortStep];
+    const availability = availabilityByStep(history, steps);
+    expect(availability.steps[3]!.longestGapMs).toBe(5_510);
+    const outcome = checkRollingKeepsData(
+      record({ steps, availability, ledgerCheck: checkLedger(history, observed(history)) }),
+    );
+    expect(outcome.verdict).toBe('fail');
+    expect(outcome.reason).toMatch(
+      /step "downgrade validate 3\.5" \(25 ms\) was part of a 5510 ms stretch without an acknowledged write \(more than 5000 ms\)/,
+    );
+  });
+
+  it('judges a step by an outage that began before it and ended after it', () => {
+    // No acknowledgement after T0+892: the outage covers step m1's start and runs to the ledger's end, measured whole.
+    const history = withGap(T0 + 900, T0 + 7_000);
+    const availability = availabilityByStep(history, STEPS);
+    expect(availability.steps[0]!.longestGapMs).toBe(5_108);
+    expect(availability.steps[0]!.longestGap).toEqual({ from: T0 + 892, to: T0 + 6_000 });
+    expect(checkRollingKeepsData(record({ availability })).verdict).toBe('fail');
   });
 });
 
@@ -225,6 +282,29 @@ describe('checkSnapshotCompat and checkUpgradePreconditions', () => {
     expect(outcome.reason).toMatch(
       /etcdutl 3\.6\.16 snapshot restore failed: Error: snapshot file integrity check failed/,
     );
+  });
+
+  it("fails a restored member that did not start, in etcd's words (the log tail is kept)", () => {
+    const logTail =
+      '{"level":"info","msg":"starting etcd"}\n{"level":"fatal","msg":"failed to recover v3 backend"}';
+    const outcome = checkSnapshotCompat({
+      snapshotFrom: '3.5.35',
+      tool: 'etcdutl 3.6.16',
+      restoreExitCode: 0,
+      restoreError: undefined,
+      snapshotRevision: 352,
+      restoredHealthy: false,
+      startError: 'etcd member m1 failed to start: etcd exited (code 1)',
+      startLogTail: logTail,
+      startRefusal: 'fatal: failed to recover v3 backend',
+      keyspace: { seeded: DIGEST, observed: undefined, readError: 'not started' },
+      ledgerCheck: undefined,
+    });
+    expect(outcome.verdict).toBe('fail');
+    expect(outcome.reason).toMatch(
+      /the restored member did not become healthy \(etcd member m1 failed to start: etcd exited \(code 1\)\); etcd said: fatal: failed to recover v3 backend/,
+    );
+    expect(outcome.observed).toMatch(/log tail: .*failed to recover v3 backend/);
   });
 
   it('fails a precondition that does not hold and leaves an unrun one inconclusive', () => {

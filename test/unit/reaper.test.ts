@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type JournalEntry, journalsDir, RunJournal } from '../../harness/runstate/journal.js';
 import { processStartTime } from '../../harness/runstate/proc.js';
 import { reapOrphans } from '../../harness/runstate/reaper.js';
+import type { ReapContext, ResourceKind } from '../../harness/runstate/resource-kind.js';
 import { isAlive, waitUntil } from '../helpers/proc.js';
 
 const root = mkdtempSync(join(tmpdir(), 'etcd-chaos-reaper-test-'));
@@ -96,5 +97,36 @@ describe('reaper', () => {
     expect(existsSync(journal)).toBe(true);
     rmSync(precious, { recursive: true, force: true });
     rmSync(journal);
+  });
+
+  it("hands a pluggable kind only dead runs, never the caller's own, and keeps a journal its kind could not clear", async () => {
+    const seen: string[] = [];
+    const kind: ResourceKind = {
+      name: 'test objects',
+      source: 'journal',
+      async reap(context: ReapContext) {
+        seen.push(...context.deadRuns.map((run) => run.runId));
+        return {
+          checked: true,
+          removed: context.deadRuns.map((run) => ({ runId: run.runId, type: 'test-object' })),
+          errors: context.deadRuns
+            .filter((run) => run.runId === 'stuck')
+            .map((run) => ({ runId: run.runId, message: 'still busy' })),
+        };
+      },
+    };
+    const live = RunJournal.open('live-owner', root);
+    writeJournal('gone', [deadOwner]);
+    const stuck = writeJournal('stuck', [deadOwner]);
+    writeJournal('mine', [deadOwner]);
+    const report = await reapOrphans({ root, kinds: [kind], exceptRunId: 'mine' });
+    expect(seen.sort()).toEqual(['gone', 'stuck']);
+    expect(report.reaped.find((run) => run.runId === 'gone')).toMatchObject({ other: 1, errors: [] });
+    expect(report.reaped.find((run) => run.runId === 'stuck')?.errors).toEqual(['still busy']);
+    expect(existsSync(stuck)).toBe(true);
+    expect(report.live).toContain('live-owner');
+    live.close();
+    rmSync(stuck);
+    rmSync(join(journalsDir(root), 'mine.jsonl'));
   });
 });

@@ -166,6 +166,8 @@ describe('availabilityByStep', () => {
       longestGapMs: 700,
     });
     expect(report.steps[1]).toMatchObject({ acknowledged: 2, longestGapMs: 1_500 });
+    // Measured whole: the gap 900 → 1100 overlaps both steps (200 ms), the longest of a is 200 → 900.
+    expect(report.steps[0]?.longestGap).toEqual({ from: 200, to: 900 });
     expect(report.longestOutage).toEqual({ ms: 1_500, from: 1_100, to: 2_600 });
   });
 });

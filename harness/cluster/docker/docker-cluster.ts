@@ -6,23 +6,23 @@ import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { resolveEtcd } from '../../binaries/resolve-etcd.js';
 import type { EtcdBinaries } from '../../binaries/types.js';
-import { dockerEngine } from '../../docker/engine.js';
-import { etcdImageFor, toxiproxyImageFor } from '../../docker/images.js';
-import { objectLabels } from '../../docker/labels.js';
 import { describeError, HarnessError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { EtcdVersion } from '../../versions/version.js';
-import { bootCluster, EtcdCluster, type StartContext } from '../etcd-cluster.js';
-import type { NormalizedClusterSpec } from '../spec.js';
+import { bootCluster, EtcdCluster } from '../etcd-cluster.js';
+import { retryOnPortRace } from '../port-race.js';
+import type { NormalizedClusterSpec, StartContext } from '../start-request.js';
 import { TlsAuthority } from '../tls.js';
 import type { DockerMember } from './docker-member.js';
 import { type DockerMemberPlan, DockerMembers } from './docker-members.js';
 import { createClusterNetwork } from './docker-network.js';
+import { dockerEngine } from './engine.js';
+import { etcdImageFor, toxiproxyImageFor } from './images.js';
+import { objectLabels } from './labels.js';
 import { networkCutTools } from './network-cut.js';
 import { ToxiproxyContainer } from './toxiproxy-container.js';
 
 const log = logger('docker');
-const BIND_RETRIES = 2;
 
 export type StartedDockerCluster = EtcdCluster<DockerMemberPlan, DockerMember>;
 
@@ -55,22 +55,22 @@ export async function startDockerCluster(
   signal?.throwIfAborted();
   const name = spec.name ?? session.nextClusterName();
   const parts: StartParts = { docker, binaries, imageFor, toxiproxyImage: toxiproxyImage.ref, name };
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await startOnce(spec, context, parts);
-    } catch (error) {
-      // A host port we probed as free can be taken before docker binds it: pick new ones and retry.
-      const portRace = /port is already allocated|address already in use/i.test(describeError(error));
-      if (portRace && attempt < BIND_RETRIES) {
-        log('port race on start of %s, retrying: %s', name, describeError(error));
-        continue;
-      }
-      if (error instanceof HarnessError || signal?.aborted) throw error;
-      throw new HarnessError(`The Docker engine refused to start cluster ${name}: ${describeError(error)}`, {
-        hint: 'Check `docker info` and free disk space; `etcd-chaos cleanup` removes what earlier runs left.',
-        cause: error,
-      });
-    }
+  try {
+    return await retryOnPortRace(
+      {
+        what: `cluster ${name}`,
+        // Docker could not publish a host port we probed as free.
+        isPortRace: (error) => /port is already allocated|address already in use/i.test(describeError(error)),
+        signal,
+      },
+      () => startOnce(spec, context, parts),
+    );
+  } catch (error) {
+    if (error instanceof HarnessError || signal?.aborted) throw error;
+    throw new HarnessError(`The Docker engine refused to start cluster ${name}: ${describeError(error)}`, {
+      hint: 'Check `docker info` and free disk space; `etcd-chaos cleanup` removes what earlier runs left.',
+      cause: error,
+    });
   }
 }
 
@@ -151,6 +151,7 @@ async function startOnce(
     return cluster;
   } catch (error) {
     if (!ownedByCluster) {
+      // Best effort before the real error: both carry the run's labels, the reaper removes what is left.
       await toxiproxy?.remove().catch(() => undefined);
       await network.remove().catch(() => undefined);
     }

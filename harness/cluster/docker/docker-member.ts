@@ -3,22 +3,26 @@
 // mapped to container operations (kill with a signal, pause/unpause with the freezer, start again).
 //
 // The member's network namespace (address, alias, published ports) belongs to a small holder container that lives as
-// long as the member, like a Kubernetes pod's pause container; etcd's container joins it. Without it, a killed member's
-// address vanishes with its container: Toxiproxy then dials a dead address with no answer (not even a reset), and its
-// synchronous dial in the accept loop stalls that proxy for tens of seconds (measured: a proxy DELETE hit Toxiproxy's
-// 25 s API timeout). With the holder, connections to a stopped member are refused at once, as on the process backend.
+// long as the member's place on the network, like a Kubernetes pod's pause container; etcd's container joins it.
+// Without it, a killed member's address vanishes with its container: Toxiproxy then dials a dead address with no
+// answer (not even a reset), and its synchronous dial in the accept loop stalls that proxy for tens of seconds
+// (measured: a proxy DELETE hit Toxiproxy's 25 s API timeout). With the holder, connections to a stopped member are
+// refused at once, as on the process backend. The holder goes last, after the member's proxies (releaseNetwork):
+// removed earlier, a dial that resolved the alias just before would stall the same way (measured: DELETE → 503).
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import type { EtcdBinaries } from '../../binaries/types.js';
-import { LABEL } from '../../docker/labels.js';
 import { describeError, HarnessError, MemberStartError, UnsupportedError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { RunJournal } from '../../runstate/journal.js';
+import { sleep } from '../../util/wait.js';
 import type { EtcdVersion } from '../../versions/version.js';
-import { MemberBase, type MemberBaseInit, type NetworkCut, sleep } from '../member-base.js';
+import type { NetworkCut } from '../backend.js';
+import { MemberBase, type MemberBaseInit } from '../member-base.js';
 import type { MemberExit, StopSignal } from '../types.js';
 import { ChaosContainer } from './chaos-container.js';
+import { LABEL } from './labels.js';
 
 const log = logger('docker');
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -132,6 +136,7 @@ export class DockerMember extends MemberBase {
     this.stopping = true;
     this.closeClients();
     // A frozen container acts on nothing but SIGKILL until it is thawed.
+    // A frozen container that exited meanwhile has nothing to thaw; the signal below reports a real failure.
     if (this.currentState === 'paused') await this.container.unpause().catch(() => undefined);
     await this.signal(signal);
     const timeoutMs = options.timeoutMs ?? (signal === 'SIGKILL' ? 5_000 : 10_000);
@@ -174,21 +179,25 @@ export class DockerMember extends MemberBase {
       ]);
     }
     await this.removeContainer();
-    const holder = this.holder;
-    this.holder = undefined;
     const volume = this.volumeReady ? this.init.docker.getVolume(this.init.volumeName) : undefined;
     this.volumeReady = false;
-    await Promise.all([
-      holder?.container.remove({ force: true }).catch((error: { statusCode?: number }) => {
-        if (error.statusCode !== 404)
-          log('removing network holder of %s: %s', this.name, describeError(error));
-      }),
-      volume?.remove().catch((error: { statusCode?: number }) => {
-        if (error.statusCode !== 404)
-          log('removing volume %s: %s', this.init.volumeName, describeError(error));
-      }),
-    ]);
+    await volume?.remove().catch((error: { statusCode?: number }) => {
+      // Best effort: a volume left behind carries the run's labels, and the reaper removes it.
+      if (error.statusCode !== 404) log('removing volume %s: %s', this.init.volumeName, describeError(error));
+    });
     return exit;
+  }
+
+  /**
+   * Removes the container holding the member's address (after its proxies are gone: see the top of this file). A
+   * member started again afterwards gets a new holder.
+   */
+  async releaseNetworkHolder(): Promise<void> {
+    const holder = this.holder;
+    this.holder = undefined;
+    await holder?.container.remove({ force: true }).catch((error: { statusCode?: number }) => {
+      if (error.statusCode !== 404) throw error;
+    });
   }
 
   /**
@@ -230,6 +239,7 @@ export class DockerMember extends MemberBase {
           created.exited.then(() => resolve('exited'));
         }
       }, 20);
+      // Only stops the poll; `started`'s own outcome is awaited (or deliberately dropped) below.
       started.finally(() => clearInterval(poll)).catch(() => undefined);
     });
     const outcome = await Promise.race([started.then(() => 'started' as const), exitedEarly]);

@@ -1,18 +1,18 @@
 import type Dockerode from 'dockerode';
 import type { EtcdBinaries } from '../../binaries/types.js';
-import { objectLabels } from '../../docker/labels.js';
 import { HarnessError } from '../../errors.js';
 import type { Session } from '../../session.js';
 import type { EtcdVersion } from '../../versions/version.js';
+import type { MemberArgs, MemberBackend, MemberPlan } from '../backend.js';
 import type { ClientTls } from '../clients.js';
-import type { MemberArgs, MemberBackend, MemberPlan } from '../etcd-cluster.js';
+import type { DataDirMount } from '../data-dir-mount.js';
 import { etcdArguments } from '../member-args.js';
-import { prepareMemberDirs } from '../member-dirs.js';
+import { provisionMembers } from '../member-provisioning.js';
 import { freePort } from '../ports.js';
-import type { DataDirMount } from '../process/data-dir-mount.js';
 import type { CertFiles, TlsAuthority } from '../tls.js';
 import { DockerMember } from './docker-member.js';
 import type { ClusterNetworkHandle } from './docker-network.js';
+import { objectLabels } from './labels.js';
 import { containerNetworkCut, type NetworkCutTools } from './network-cut.js';
 import {
   clientProxyPort,
@@ -51,6 +51,9 @@ export interface DockerMembersInit {
 }
 
 export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMember> {
+  /** The members built, by name: their network holders are released with their network. */
+  private readonly built = new Map<string, DockerMember>();
+
   constructor(private readonly init: DockerMembersInit) {}
 
   get scheme(): 'http' | 'https' {
@@ -76,45 +79,27 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
         { hint: 'Start a new cluster instead of replacing more members in this one.' },
       );
     }
-    const proxyName = (member: string, kind: 'client' | 'peer') =>
-      `${session.shortId}-${clusterName}-${member}-${kind}`;
-    const requests = names.flatMap((name, index) => [
-      {
-        name: proxyName(name, 'client'),
-        listen: `0.0.0.0:${clientProxyPort(slots[index]!)}`,
-        upstream: `${name}:${CLIENT_PORT}`,
-      },
-      {
-        name: proxyName(name, 'peer'),
-        listen: `0.0.0.0:${peerProxyPort(slots[index]!)}`,
-        upstream: `${name}:${PEER_PORT}`,
-      },
-    ]);
-    const proxies = await toxiproxy.createProxies(requests);
-    const byName = new Map(proxies.map((proxy) => [proxy.name, proxy]));
-    const mounts: DataDirMount[] = [];
-    try {
-      const plans: DockerMemberPlan[] = [];
-      for (const [index, name] of names.entries()) {
+    return provisionMembers({
+      names,
+      toxiproxy,
+      proxyName: (member, kind) => `${session.shortId}-${clusterName}-${member}-${kind}`,
+      routes: (name, index) => ({
+        client: { listen: `0.0.0.0:${clientProxyPort(slots[index]!)}`, upstream: `${name}:${CLIENT_PORT}` },
+        peer: { listen: `0.0.0.0:${peerProxyPort(slots[index]!)}`, upstream: `${name}:${PEER_PORT}` },
+      }),
+      clusterDir,
+      dataDirSizeLimitBytes: this.init.dataDirSizeLimitBytes,
+      journal: session.journal,
+      plan: async ({ name, index, proxies, dirs }) => {
         const slot = slots[index]!;
-        const dirs = await prepareMemberDirs(
-          clusterDir,
-          name,
-          this.init.dataDirSizeLimitBytes,
-          session.journal,
-        );
-        if (dirs.mount) mounts.push(dirs.mount);
         // Peer and client-proxy traffic arrives from Toxiproxy's address; the harness's direct dials from the gateway.
         const certs = await tls?.issueMember(name, [toxiproxy.ip, network.gateway], [TOXIPROXY_ALIAS]);
         const hostPorts = { client: await this.takePort(), metrics: await this.takePort() };
         const scheme = this.scheme;
-        plans.push({
+        return {
           name,
           slot,
-          proxies: {
-            client: byName.get(proxyName(name, 'client'))!,
-            peer: byName.get(proxyName(name, 'peer'))!,
-          },
+          proxies,
           urls: {
             client: `${scheme}://127.0.0.1:${toxiproxy.hostClientPort(slot)}`,
             clientDirect: `${scheme}://127.0.0.1:${hostPorts.client}`,
@@ -125,14 +110,9 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
           hostPorts,
           ...dirs,
           certs,
-        });
-      }
-      return plans;
-    } catch (error) {
-      await toxiproxy.removeProxies(requests.map((request) => request.name)).catch(() => undefined);
-      await Promise.all(mounts.map((mount) => mount.unmount().catch(() => undefined)));
-      throw error;
-    }
+        };
+      },
+    });
   }
 
   private async takePort(): Promise<number> {
@@ -163,7 +143,7 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
   build(plan: DockerMemberPlan, args: MemberArgs, binaries: EtcdBinaries): DockerMember {
     const { init } = this;
     const name = this.objectName(plan.name);
-    return new DockerMember({
+    const member = new DockerMember({
       name: plan.name,
       urls: plan.urls,
       dataDir: plan.dataDir,
@@ -197,12 +177,15 @@ export class DockerMembers implements MemberBackend<DockerMemberPlan, DockerMemb
           gateway: init.network.gateway,
         }),
     });
+    this.built.set(plan.name, member);
+    return member;
   }
 
+  /** The member's proxies first, then the container holding its address (see docker-member.ts for why). */
   async releaseNetwork(plan: DockerMemberPlan): Promise<void> {
-    await this.init.toxiproxy
-      .removeProxies([plan.proxies.client.name, plan.proxies.peer.name])
-      .catch(() => undefined);
+    await this.init.toxiproxy.removeProxies([plan.proxies.client.name, plan.proxies.peer.name]);
+    await this.built.get(plan.name)?.releaseNetworkHolder();
+    this.built.delete(plan.name);
   }
 
   async releaseCluster(): Promise<void> {

@@ -24,6 +24,7 @@ export async function createClusterNetwork(
   const info = (await network.inspect()) as { Id: string; IPAM?: { Config?: { Gateway?: string }[] } };
   const gateway = info.IPAM?.Config?.[0]?.Gateway;
   if (!gateway) {
+    // Best effort before the real error: a network left behind carries the run's labels, the reaper removes it.
     await network.remove().catch(() => undefined);
     throw new HarnessError(`docker network ${name} has no gateway address`);
   }

@@ -4,7 +4,7 @@
 // link goes down for a full cut, and the default route is put back when it comes up.
 import { UnsupportedError } from '../../errors.js';
 import { findOnPath, isRoot, runCommand } from '../../util/exec.js';
-import type { NetworkCut } from '../member-base.js';
+import type { NetworkCut } from '../backend.js';
 
 const RULE_PREFERENCE = '100';
 

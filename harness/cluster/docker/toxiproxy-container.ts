@@ -102,6 +102,7 @@ export class ToxiproxyContainer extends ToxiproxyApi {
       log('toxiproxy container %o', { id: container.id.slice(0, 12), ip, apiUrl });
       return new ToxiproxyContainer(apiUrl, container, ip, info.State.Pid || undefined, published);
     } catch (error) {
+      // Best effort before the real error: the container carries the run's labels, the reaper removes it.
       await container.remove({ force: true }).catch(() => undefined);
       throw error;
     }

@@ -1,15 +1,15 @@
 import type { EtcdBinaries } from '../../binaries/types.js';
 import { PortInUseError } from '../../errors.js';
 import type { Session } from '../../session.js';
+import type { MemberArgs, MemberBackend, MemberPlan } from '../backend.js';
 import type { ClientTls } from '../clients.js';
-import type { MemberArgs, MemberBackend, MemberPlan } from '../etcd-cluster.js';
+import type { DataDirMount } from '../data-dir-mount.js';
 import { etcdArguments } from '../member-args.js';
-import { prepareMemberDirs } from '../member-dirs.js';
+import { provisionMembers } from '../member-provisioning.js';
 import type { MemberNetwork, NetworkPlane } from '../network/plane.js';
 import { isPortFree, portHolder } from '../ports.js';
 import type { CertFiles, TlsAuthority } from '../tls.js';
 import type { ToxiproxyServer } from '../toxiproxy-server.js';
-import type { DataDirMount } from './data-dir-mount.js';
 import { ProcessMember } from './process-member.js';
 
 /** Everything provisioned for one process member before it runs. */
@@ -50,63 +50,46 @@ export class MemberFactory implements MemberBackend<ProcessMemberPlan, ProcessMe
   async provision(names: readonly string[], indexBase = 0): Promise<ProcessMemberPlan[]> {
     const { plane, toxiproxy, session, clusterDir } = this.init;
     const networks: MemberNetwork[] = [];
-    const mounts: DataDirMount[] = [];
-    const proxyNames: string[] = [];
     try {
       for (const name of names) networks.push(await plane.attachMember(`${this.init.clusterName}${name}`));
       const clientListens = await this.clientListens(names, indexBase);
-      const requests = names.flatMap((name, index) => {
-        const net = networks[index]!;
-        return [
-          {
-            name: this.proxyName(name, 'client'),
-            listen: clientListens[index]!,
-            upstream: `${net.host}:${net.ports.client}`,
-          },
-          {
-            name: this.proxyName(name, 'peer'),
-            listen: `${plane.peerProxyHost}:0`,
-            upstream: `${net.host}:${net.ports.peer}`,
-          },
-        ];
+      return await provisionMembers({
+        names,
+        toxiproxy,
+        proxyName: (member, kind) => this.proxyName(member, kind),
+        routes: (_, index) => {
+          const net = networks[index]!;
+          return {
+            client: { listen: clientListens[index]!, upstream: `${net.host}:${net.ports.client}` },
+            peer: { listen: `${plane.peerProxyHost}:0`, upstream: `${net.host}:${net.ports.peer}` },
+          };
+        },
+        clusterDir,
+        dataDirSizeLimitBytes: this.init.dataDirSizeLimitBytes,
+        journal: session.journal,
+        plan: async ({ name, index, proxies, dirs }) => {
+          const net = networks[index]!;
+          const certs = await this.init.tls?.issueMember(name, [net.host, ...plane.sourceAddresses]);
+          const scheme = this.scheme;
+          return {
+            name,
+            net,
+            proxies,
+            urls: {
+              client: `${scheme}://${proxies.client.listen}`,
+              clientDirect: `${scheme}://${net.host}:${net.ports.client}`,
+              peer: `${scheme}://${proxies.peer.listen}`,
+              peerDirect: `${scheme}://${net.host}:${net.ports.peer}`,
+              metrics: `http://${net.host}:${net.ports.metrics}`,
+            },
+            ...dirs,
+            certs,
+          };
+        },
       });
-      proxyNames.push(...requests.map((request) => request.name));
-      const proxies = await toxiproxy.createProxies(requests);
-      const byName = new Map(proxies.map((proxy) => [proxy.name, proxy]));
-      const plans: ProcessMemberPlan[] = [];
-      for (const [index, name] of names.entries()) {
-        const net = networks[index]!;
-        const dirs = await prepareMemberDirs(
-          clusterDir,
-          name,
-          this.init.dataDirSizeLimitBytes,
-          session.journal,
-        );
-        if (dirs.mount) mounts.push(dirs.mount);
-        const certs = await this.init.tls?.issueMember(name, [net.host, ...plane.sourceAddresses]);
-        const client = byName.get(this.proxyName(name, 'client'))!;
-        const peer = byName.get(this.proxyName(name, 'peer'))!;
-        const scheme = this.scheme;
-        plans.push({
-          name,
-          net,
-          proxies: { client, peer },
-          urls: {
-            client: `${scheme}://${client.listen}`,
-            clientDirect: `${scheme}://${net.host}:${net.ports.client}`,
-            peer: `${scheme}://${peer.listen}`,
-            peerDirect: `${scheme}://${net.host}:${net.ports.peer}`,
-            metrics: `http://${net.host}:${net.ports.metrics}`,
-          },
-          ...dirs,
-          certs,
-        });
-      }
-      return plans;
     } catch (error) {
-      await toxiproxy.removeProxies(proxyNames).catch(() => undefined);
-      await Promise.all(networks.map((net) => net.release().catch(() => undefined)));
-      await Promise.all(mounts.map((mount) => mount.unmount().catch(() => undefined)));
+      // Releasing a network place does not fail (it forgets ports or deletes a namespace, allowing failure).
+      await Promise.all(networks.map((net) => net.release()));
       throw error;
     }
   }
@@ -152,10 +135,8 @@ export class MemberFactory implements MemberBackend<ProcessMemberPlan, ProcessMe
 
   /** Removes the member's proxies and network namespace (its data dir and log stay until the cluster is removed). */
   async releaseNetwork(plan: ProcessMemberPlan): Promise<void> {
-    await this.init.toxiproxy
-      .removeProxies([plan.proxies.client.name, plan.proxies.peer.name])
-      .catch(() => undefined);
-    await plan.net.release().catch(() => undefined);
+    await this.init.toxiproxy.removeProxies([plan.proxies.client.name, plan.proxies.peer.name]);
+    await plan.net.release();
   }
 
   async releaseCluster(): Promise<void> {

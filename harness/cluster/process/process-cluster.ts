@@ -4,18 +4,15 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveEtcd } from '../../binaries/resolve-etcd.js';
 import type { EtcdBinaries } from '../../binaries/types.js';
-import { describeError, MemberStartError } from '../../errors.js';
-import { logger } from '../../log.js';
-import { bootCluster, EtcdCluster, type StartContext } from '../etcd-cluster.js';
+import { MemberStartError } from '../../errors.js';
+import { bootCluster, EtcdCluster } from '../etcd-cluster.js';
 import type { NetworkPlane } from '../network/plane.js';
-import type { NormalizedClusterSpec } from '../spec.js';
+import { retryOnPortRace } from '../port-race.js';
+import type { NormalizedClusterSpec, StartContext } from '../start-request.js';
 import { TlsAuthority } from '../tls.js';
 import type { ToxiproxyServer } from '../toxiproxy-server.js';
 import { MemberFactory, type ProcessMemberPlan } from './member-factory.js';
 import type { ProcessMember } from './process-member.js';
-
-const log = logger('cluster');
-const BIND_RETRIES = 2;
 
 export type StartedProcessCluster = EtcdCluster<ProcessMemberPlan, ProcessMember>;
 
@@ -30,19 +27,18 @@ export async function startProcessCluster(
   const plane = await context.session.network(spec.network);
   const toxiproxy = await context.session.toxiproxy();
   const name = spec.name ?? context.session.nextClusterName();
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await startOnce(spec, context, { binaries, plane, toxiproxy, name });
-    } catch (error) {
-      // Ports picked by the kernel can be taken between our probe and etcd's bind: pick new ones and retry.
-      const portRace = error instanceof MemberStartError && /address already in use/i.test(error.logTail);
-      if (portRace && spec.basePort === undefined && attempt < BIND_RETRIES) {
-        log('port race on start of %s, retrying: %s', name, describeError(error));
-        continue;
-      }
-      throw error;
-    }
-  }
+  return retryOnPortRace(
+    {
+      what: `cluster ${name}`,
+      // etcd could not bind a port the kernel chose (fixed ports from --base-port are the user's: no retry).
+      isPortRace: (error) =>
+        spec.basePort === undefined &&
+        error instanceof MemberStartError &&
+        /address already in use/i.test(error.logTail),
+      signal: context.signal,
+    },
+    () => startOnce(spec, context, { binaries, plane, toxiproxy, name }),
+  );
 }
 
 interface StartParts {

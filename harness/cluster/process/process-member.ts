@@ -7,7 +7,8 @@ import { HarnessError, MemberStartError, UnsupportedError } from '../../errors.j
 import { logger } from '../../log.js';
 import type { RunJournal } from '../../runstate/journal.js';
 import { processStartTime, waitForExit } from '../../runstate/proc.js';
-import { MemberBase, type MemberBaseInit, sleep } from '../member-base.js';
+import { sleep } from '../../util/wait.js';
+import { MemberBase, type MemberBaseInit } from '../member-base.js';
 import { LOOPBACK_ISOLATION_REASON, type MemberNetwork } from '../network/plane.js';
 import { withParentDeathSignal } from '../spawn.js';
 import type { MemberExit, StopSignal } from '../types.js';

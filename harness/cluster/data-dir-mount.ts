@@ -1,9 +1,9 @@
 // Size-limited data dirs: a tmpfs of a fixed size mounted on a member's data dir (root only), so a disk-full fault
 // can fill it for real. Mounts are journaled so the reaper unmounts what a killed run left.
 import { mkdir } from 'node:fs/promises';
-import { InputError } from '../../errors.js';
-import type { RunJournal } from '../../runstate/journal.js';
-import { findOnPath, isRoot, runCommand } from '../../util/exec.js';
+import { InputError } from '../errors.js';
+import type { RunJournal } from '../runstate/journal.js';
+import { findOnPath, isRoot, runCommand } from '../util/exec.js';
 
 /** etcd preallocates 64 MiB WAL segments (and a .tmp one): below this it cannot start at all. */
 export const MIN_DATA_DIR_BYTES = 192 * 1024 * 1024;

@@ -1,7 +1,7 @@
 // Labels on every container, network and volume the docker backend creates: which run made it and whether that
 // run's process is still alive (pid + start time, as for local processes), so cleanup needs no journal and never
 // touches a live run's objects.
-import { processStartTime } from '../runstate/proc.js';
+import { processStartTime } from '../../runstate/proc.js';
 
 export const LABEL = {
   run: 'etcd-chaos.run',

@@ -5,8 +5,8 @@ import Dockerode from 'dockerode';
 import { type ContainerRuntimeClient, getContainerRuntimeClient, ImageName } from 'testcontainers';
 // Not re-exported by the package index; the module honours RYUK_CONTAINER_IMAGE like testcontainers itself.
 import { getReaperImage } from 'testcontainers/build/reaper/reaper.js';
-import { describeError, HarnessError } from '../errors.js';
-import { logger } from '../log.js';
+import { describeError, HarnessError } from '../../errors.js';
+import { logger } from '../../log.js';
 
 const log = logger('docker');
 
@@ -20,6 +20,7 @@ let engine: Promise<ContainerRuntimeClient> | undefined;
 export function dockerEngine(): Promise<ContainerRuntimeClient> {
   if (!engine) {
     engine = connect();
+    // The caller gets the failure through the returned promise; forgetting it lets the next call try again.
     engine.catch(() => {
       engine = undefined;
     });
@@ -42,6 +43,7 @@ async function connect(): Promise<ContainerRuntimeClient> {
   if (process.env.TESTCONTAINERS_RYUK_DISABLED === undefined) {
     // Ryuk removes a crashed run's containers; use it when its image is here (no pull: registries may be unreachable).
     // Without it, our own labels let the next run and `etcd-chaos cleanup` do the same.
+    // Cannot tell: treat Ryuk's image as absent (never pull it); our labels do the cleanup then.
     const ryuk = await client.image.exists(ImageName.fromString(getReaperImage())).catch(() => false);
     process.env.TESTCONTAINERS_RYUK_DISABLED = ryuk ? 'false' : 'true';
     log('ryuk %s', ryuk ? 'available: enabled' : 'image not present: disabled (label-based cleanup)');
@@ -73,6 +75,6 @@ export async function quickDockerClient(timeoutMs = 1_000): Promise<Dockerode | 
     await docker.ping();
     return docker;
   } catch {
-    return undefined;
+    return undefined; // no engine answers: that is the answer
   }
 }

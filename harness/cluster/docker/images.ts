@@ -8,16 +8,16 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs
 import { dirname, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import * as tar from 'tar';
-import { resolveEtcd } from '../binaries/resolve-etcd.js';
-import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
-import type { EtcdBinaries, ProgressListener, ToxiproxyBinary } from '../binaries/types.js';
-import { describeError, HarnessError } from '../errors.js';
-import { logger } from '../log.js';
-import { TEMP_DIR_PREFIX, tempRoot } from '../paths.js';
-import { findOnPath, runCommand } from '../util/exec.js';
-import { packageRoot } from '../util/package-info.js';
-import { TOXIPROXY_VERSION } from '../versions/catalog.js';
-import type { EtcdVersion } from '../versions/version.js';
+import { resolveEtcd } from '../../binaries/resolve-etcd.js';
+import { resolveToxiproxy } from '../../binaries/resolve-toxiproxy.js';
+import type { EtcdBinaries, ProgressListener, ToxiproxyBinary } from '../../binaries/types.js';
+import { describeError, HarnessError } from '../../errors.js';
+import { logger } from '../../log.js';
+import { TEMP_DIR_PREFIX, tempRoot } from '../../paths.js';
+import { findOnPath, runCommand } from '../../util/exec.js';
+import { packageRoot } from '../../util/package-info.js';
+import { TOXIPROXY_VERSION } from '../../versions/catalog.js';
+import type { EtcdVersion } from '../../versions/version.js';
 import { dockerEngine } from './engine.js';
 
 const log = logger('images');
@@ -112,7 +112,7 @@ async function imageExists(docker: Dockerode, ref: string): Promise<boolean> {
     await docker.getImage(ref).inspect();
     return true;
   } catch {
-    return false;
+    return false; // inspect fails exactly when the image is not here
   }
 }
 
