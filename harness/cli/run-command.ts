@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import type { ClaimCatalogue } from '../claims/catalogue.js';
 import { InputError } from '../errors.js';
+import { describeStability, stabilityWord } from '../report/model.js';
 import type { RenderedReports } from '../report/render.js';
 import type { Intensity, RunResult } from '../result/format.js';
 import { prepareReportDir } from '../result/result-file.js';
@@ -191,15 +192,10 @@ function printSummary(result: RunResult, resultPath: string, reports: RenderedRe
     );
   }
   if (repeat > 1) {
-    lines.push('', `Stability over ${repeat} repetitions (pass/fail/inconclusive, flip rate):`);
+    lines.push('', `Stability over ${repeat} repetitions:`);
     for (const row of result.stability) {
-      const mark = row.flipped
-        ? row.environmentDependent
-          ? 'FLIP (environment-dependent)'
-          : 'FLIP'
-        : 'stable';
       lines.push(
-        `  ${mark.padEnd(29)} ${row.claim}: ${row.check}  ${row.verdicts.pass}/${row.verdicts.fail}/${row.verdicts.inconclusive}, ${(row.flipRate * 100).toFixed(0)} %`,
+        `  ${stabilityWord(row).toUpperCase().padEnd(32)} ${row.claim}: ${row.check}  ${describeStability(row, repeat)}`,
       );
     }
   }

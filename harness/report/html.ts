@@ -12,6 +12,7 @@ import {
   orderedFindings,
   runCaveat,
   scenarioLabel,
+  stabilityWord,
   verdictWord,
   windowsFor,
 } from './model.js';
@@ -100,7 +101,7 @@ function stabilitySection(result: RunResult): string {
   const rows = result.stability
     .map(
       (row) =>
-        `<tr><td>${row.flipped ? `<span class="flip">FLIPPED</span>${row.environmentDependent ? ' (environment-dependent)' : ''}` : 'stable'}</td><td><code>${esc(row.claim)}</code></td><td>${esc(row.check)}</td><td>${row.verdicts.pass}</td><td>${row.verdicts.fail}</td><td>${row.verdicts.inconclusive}</td><td>${(row.flipRate * 100).toFixed(0)} %</td><td>${esc(describeStability(row, repeat))}</td></tr>`,
+        `<tr><td>${row.flipped ? `<span class="flip">${esc(stabilityWord(row))}</span>` : 'stable'}</td><td><code>${esc(row.claim)}</code></td><td>${esc(row.check)}</td><td>${row.verdicts.pass}</td><td>${row.verdicts.fail}</td><td>${row.verdicts.inconclusive}</td><td>${(row.flipRate * 100).toFixed(0)} %</td><td>${esc(describeStability(row, repeat))}</td></tr>`,
     )
     .join('\n');
   return `<section id="stability"><h2>Stability over ${repeat} repetitions</h2><p><small>A check flips when its repetitions did not all get the same verdict; the flip rate is the share of repetitions that differ from the most common verdict. Only environment-dependent checks (which measure this host on purpose) may flip without failing the run.</small></p><table><thead><tr><th></th><th>claim</th><th>check</th><th>pass</th><th>fail</th><th>inconclusive</th><th>flip rate</th><th></th></tr></thead><tbody>

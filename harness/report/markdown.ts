@@ -8,6 +8,7 @@ import {
   orderedFindings,
   runCaveat,
   scenarioLabel,
+  stabilityWord,
 } from './model.js';
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' } as const;
@@ -62,11 +63,7 @@ export function renderMarkdown(result: RunResult): string {
       '|---|---|---|---|---|---|---|',
     );
     for (const row of result.stability) {
-      const mark = row.flipped
-        ? row.environmentDependent
-          ? '🔁 flipped (environment-dependent)'
-          : '❌ flipped'
-        : '✅ stable';
+      const mark = `${row.flipped ? (row.environmentDependent ? '🔁' : '❌') : '✅'} ${stabilityWord(row)}`;
       lines.push(
         `| ${mark} | \`${row.claim}\` | ${cell(row.check)} | ${row.verdicts.pass} | ${row.verdicts.fail} | ${row.verdicts.inconclusive} | ${(row.flipRate * 100).toFixed(0)} % |`,
       );

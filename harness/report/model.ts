@@ -39,6 +39,12 @@ export function runCaveat(result: RunResult): string | undefined {
   return undefined;
 }
 
+/** A stability row's state in words: stable, flipped, or flipped but environment-dependent (allowed). */
+export function stabilityWord(row: RunResult['stability'][number]): string {
+  if (!row.flipped) return 'stable';
+  return row.environmentDependent ? 'flipped (environment-dependent)' : 'flipped';
+}
+
 /** The stability line of a check for people: `pass 5/5` or `pass 3, fail 2 of 5 (flip rate 40 %)`. */
 export function describeStability(row: RunResult['stability'][number], repeat: number): string {
   const parts = (['pass', 'fail', 'inconclusive'] as const)
