@@ -181,14 +181,20 @@ function printSummary(result: RunResult, resultPath: string, reports: RenderedRe
     );
   const failed = result.findings.filter((finding) => finding.verdict !== 'pass' && !finding.notRun);
   if (failed.length > 0) lines.push('', 'Not passing:');
+  // One entry per check and verdict, with the repetitions it happened in (the first one's details).
+  const groups = new Map<string, (typeof failed)[number][]>();
   for (const finding of failed) {
+    const key = `${finding.verdict}\u0000${finding.claim}\u0000${finding.check}`;
+    groups.set(key, [...(groups.get(key) ?? []), finding]);
+  }
+  for (const [first, ...more] of groups.values()) {
+    if (!first) continue;
+    const repetitions = [first, ...more].map((finding) => finding.repetition).join(', ');
     lines.push(
-      `  ${finding.verdict.toUpperCase()} ${finding.claim} (${finding.check})${repeat > 1 ? ` [repetition ${finding.repetition}]` : ''}`,
-    );
-    lines.push(
-      `    expected: ${finding.expected}`,
-      `    observed: ${finding.observed}`,
-      `    why:      ${finding.reason}`,
+      `  ${first.verdict.toUpperCase()} ${first.claim} (${first.check})${repeat > 1 ? ` [repetition ${repetitions} of ${repeat}]` : ''}`,
+      `    expected: ${first.expected}`,
+      `    observed: ${first.observed}${more.length > 0 ? ` (repetition ${first.repetition})` : ''}`,
+      `    why:      ${first.reason}`,
     );
   }
   if (repeat > 1) {
