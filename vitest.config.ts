@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
@@ -16,8 +17,15 @@ export default defineConfig({
     reporters: process.env.CI ? ['default', 'junit'] : ['default'],
     outputFile: { junit: 'reports/test-results.junit.xml' },
     env: {
-      // Tests keep their own run journals, so they never reap (or are reaped by) a user's runs.
-      ETCD_CHAOS_STATE_DIR: join(tmpdir(), 'etcd-chaos-test-state'),
+      // Tests keep their own run journals, so they never reap (or are reaped by) a user's runs, nor another
+      // checkout's test runs on the same machine (one state dir per checkout).
+      ETCD_CHAOS_STATE_DIR: join(
+        tmpdir(),
+        `etcd-chaos-test-state-${createHash('sha256')
+          .update(import.meta.dirname)
+          .digest('hex')
+          .slice(0, 8)}`,
+      ),
     },
   },
 });
