@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The etcd-chaos command line: parses arguments, runs one command, turns every failure into a message and an exit code.
 import { Command } from 'commander';
+import { registerAlerts } from './cli/alerts-command.js';
 import { registerBench } from './cli/bench-command.js';
 import { registerCleanup } from './cli/cleanup-command.js';
 import { registerFaults } from './cli/faults-command.js';
@@ -45,6 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerFaults(program);
   registerImages(program, globals);
   registerBench(program, globals);
+  registerAlerts(program, globals);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
   try {

@@ -1,5 +1,15 @@
 // The public API of etcd-chaos: what scenarios (built-in and users') and library users import.
 
+export {
+  type AlertTransition,
+  AlertWatch,
+  type AlertWindowState,
+} from './alerting/alert-watch.js';
+export { ClusterMonitor, type MonitorOptions, monitorCluster } from './alerting/monitor.js';
+export type { AlertState } from './alerting/prometheus-api.js';
+export { timingFor } from './alerting/prometheus-server.js';
+export { compressDuration, compressExpression, metricNamesOf } from './alerting/promql.js';
+export { alertNames, compressRules, type RuleFile, type RuleSet, rulesOf } from './alerting/rules.js';
 export { resolveEtcd } from './binaries/resolve-etcd.js';
 export type { EtcdBinaries } from './binaries/types.js';
 // Checks: pure functions from recorded data to outcomes, one module per claim family.

@@ -37,6 +37,11 @@ export interface Finding {
   /** Paths relative to the report dir. */
   readonly evidence: readonly string[];
   readonly etcdVersion: string;
+  /**
+   * The check measures this host (its disk, its scheduler) on purpose, so the verdict may differ between machines;
+   * the reason says what was measured. Absent: the verdict is about etcd alone.
+   */
+  readonly environmentDependent?: boolean;
 }
 
 /** What a check decides; the context (scenario, version, evidence) is added by `toFinding`. */
@@ -48,6 +53,8 @@ export interface CheckOutcome {
   readonly expected: string;
   readonly observed: string;
   readonly measurements?: readonly Measurement[];
+  /** See `Finding.environmentDependent`. */
+  readonly environmentDependent?: boolean;
 }
 
 export function toFinding(
@@ -68,6 +75,7 @@ export function toFinding(
     measurements: outcome.measurements ?? [],
     evidence: context.evidence,
     etcdVersion: context.etcdVersion,
+    ...(outcome.environmentDependent ? { environmentDependent: true } : {}),
   };
 }
 
