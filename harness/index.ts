@@ -5,7 +5,8 @@ export {
   AlertWatch,
   type AlertWindowState,
 } from './alerting/alert-watch.js';
-export { ClusterMonitor, type MonitorOptions, monitorCluster } from './alerting/monitor.js';
+export { type LeaderTransfer, memberIds, transferLeadership } from './alerting/leader-transfer.js';
+export { ClusterMonitor, type MonitorOptions, startMonitor } from './alerting/monitor.js';
 export type { AlertState } from './alerting/prometheus-api.js';
 export { timingFor } from './alerting/prometheus-server.js';
 export { compressDuration, compressExpression, metricNamesOf } from './alerting/promql.js';

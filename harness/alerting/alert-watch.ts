@@ -32,15 +32,19 @@ export interface RuleHealth {
 /** How one alert behaved inside a time window. */
 export interface AlertWindowState {
   readonly alert: string;
-  /** The highest state any instance of the alert reached inside the window. */
+  /** The highest state any instance of the alert was in inside the window (including `atStart`). */
   readonly state: AlertState;
-  /** First time (poll) an instance was seen pending / firing inside the window, epoch ms. */
+  /** The highest state at the window's start (carried over from before it). */
+  readonly atStart: AlertState;
+  /** First poll that saw an instance turn pending / firing inside the window, epoch ms. */
   readonly pendingAt: number | undefined;
   readonly firingAt: number | undefined;
-  /** Prometheus' activeAt of the first instance that fired (or went pending), epoch ms. */
+  /** Prometheus' activeAt of the first instance that turned firing (or pending) in the window, epoch ms. */
   readonly activeAt: number | undefined;
-  /** Instances that fired (their label sets, e.g. which member). */
+  /** Instances that turned firing inside the window (their label sets: which member). */
   readonly firedInstances: readonly Readonly<Record<string, string>>[];
+  /** Instances already firing when the window began. */
+  readonly carriedFiring: readonly Readonly<Record<string, string>>[];
 }
 
 interface InstanceState {
@@ -219,46 +223,80 @@ export class AlertWatch {
     return state;
   }
 
-  /** How `alert` behaved between `fromMs` and `toMs` (states carried into the window count from its start). */
+  /** How `alert` behaved between `fromMs` and `toMs`; a state it was already in at `fromMs` is `atStart`. */
   windowState(alert: string, fromMs: number, toMs: number): AlertWindowState {
-    let state: AlertState = 'inactive';
+    const current = new Map<string, AlertTransition>();
     let pendingAt: number | undefined;
     let firingAt: number | undefined;
     let activeAt: number | undefined;
+    let atStart: AlertState | undefined;
+    let state: AlertState = 'inactive';
     const fired: Readonly<Record<string, string>>[] = [];
-    const carried = new Map<string, AlertTransition>();
-    for (const transition of this.transitions) {
-      if (transition.alert !== alert) continue;
-      const key = keyOf(alert, transition.labels);
-      if (transition.at < fromMs) {
-        carried.set(key, transition);
-        continue;
-      }
+    const highest = () =>
+      [...current.values()].reduce<AlertState>(
+        (best, entry) => (RANK[entry.to] > RANK[best] ? entry.to : best),
+        'inactive',
+      );
+    for (const transition of this.transitionsOf(alert)) {
       if (transition.at > toMs) break;
+      if (transition.at >= fromMs && atStart === undefined) {
+        atStart = highest();
+        state = atStart;
+      }
+      current.set(keyOf(alert, transition.labels), transition);
+      if (transition.at < fromMs) continue;
       if (transition.to === 'pending' && pendingAt === undefined) pendingAt = transition.at;
       if (transition.to === 'firing') {
         if (firingAt === undefined) {
           firingAt = transition.at;
           activeAt = transition.activeAt;
         }
-        if (!fired.some((labels) => keyOf(alert, labels) === key)) fired.push(transition.labels);
+        if (!fired.some((labels) => keyOf(alert, labels) === keyOf(alert, transition.labels)))
+          fired.push(transition.labels);
       }
       if (RANK[transition.to] > RANK[state]) state = transition.to;
     }
-    for (const transition of carried.values()) {
-      if (transition.to === 'inactive') continue;
-      if (RANK[transition.to] > RANK[state]) state = transition.to;
-      if (transition.to === 'firing' && firingAt === undefined) {
-        firingAt = fromMs;
-        activeAt = transition.activeAt;
-        fired.push(transition.labels);
-      }
-      if (transition.to === 'pending' && pendingAt === undefined) pendingAt = fromMs;
+    if (atStart === undefined) {
+      atStart = highest();
+      state = atStart;
     }
-    if (activeAt === undefined && pendingAt !== undefined) {
+    const carried = [...current.values()].filter((entry) => entry.to === 'firing' && entry.at < fromMs);
+    if (activeAt === undefined && pendingAt !== undefined)
       activeAt = this.transitions.find((entry) => entry.alert === alert && entry.at === pendingAt)?.activeAt;
+    return {
+      alert,
+      state,
+      atStart,
+      pendingAt,
+      firingAt,
+      activeAt,
+      firedInstances: fired,
+      carriedFiring: carried.map((entry) => entry.labels),
+    };
+  }
+
+  /**
+   * The alert's state over time as a step line for charts: 0 inactive, 1 pending, 2 firing (its highest instance),
+   * a point just before and at every change.
+   */
+  stateSteps(alert: string, fromMs: number, toMs: number): { at: number; value: number }[] {
+    const states = new Map<string, AlertState>();
+    const highest = () => Math.max(0, ...[...states.values()].map((state) => RANK[state]));
+    const points = [{ at: fromMs, value: 0 }];
+    for (const transition of this.transitionsOf(alert)) {
+      const before = highest();
+      states.set(keyOf(alert, transition.labels), transition.to);
+      const after = highest();
+      if (transition.at < fromMs) {
+        points[0] = { at: fromMs, value: after };
+        continue;
+      }
+      if (transition.at > toMs) break;
+      if (after === before) continue;
+      points.push({ at: transition.at - 1, value: before }, { at: transition.at, value: after });
     }
-    return { alert, state, pendingAt, firingAt, activeAt, firedInstances: fired };
+    points.push({ at: toMs, value: highest() });
+    return points;
   }
 
   transitionsOf(alert: string): AlertTransition[] {

@@ -4,7 +4,7 @@
 // usual production values divided by the same factor as the rules' windows.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PrometheusBinaries } from '../binaries/resolve-prometheus.js';
 import { freePort } from '../cluster/ports.js';
@@ -48,9 +48,13 @@ export function timingFor(timeFactor: number): PrometheusTiming {
   };
 }
 
+/**
+ * Targets come from a file (file_sd), so Prometheus can start while the cluster starts: its discovery manager passes
+ * target updates on at most every 5 s, a wait better spent in parallel with the cluster's start.
+ */
 export function prometheusConfig(options: {
   timing: PrometheusTiming;
-  targets: readonly ScrapeTargetSpec[];
+  targetsFile: string;
   rulesFile: string;
 }): string {
   const interval = formatDurationMs(options.timing.scrapeIntervalMs);
@@ -65,8 +69,8 @@ export function prometheusConfig(options: {
     `  - ${JSON.stringify(options.rulesFile)}`,
     'scrape_configs:',
     '  - job_name: etcd',
-    '    static_configs:',
-    `      - targets: [${options.targets.map((target) => JSON.stringify(target.address)).join(', ')}]`,
+    '    file_sd_configs:',
+    `      - files: [${JSON.stringify(options.targetsFile)}]`,
     '',
   ].join('\n');
 }
@@ -74,6 +78,7 @@ export function prometheusConfig(options: {
 export class PrometheusServer implements AsyncDisposable {
   readonly api: PrometheusApi;
   private stopped = false;
+  private readonly members = new Map<string, string>();
 
   private constructor(
     readonly url: string,
@@ -82,8 +87,7 @@ export class PrometheusServer implements AsyncDisposable {
     readonly dir: string,
     readonly logPath: string,
     readonly timing: PrometheusTiming,
-    /** instance label (`host:port`) → member name. */
-    readonly members: ReadonlyMap<string, string>,
+    private readonly targetsFile: string,
   ) {
     this.api = new PrometheusApi(url);
   }
@@ -94,7 +98,6 @@ export class PrometheusServer implements AsyncDisposable {
     dir: string;
     journal: RunJournal;
     timing: PrometheusTiming;
-    targets: readonly ScrapeTargetSpec[];
     /** Already time-compressed. */
     rules: RuleFile;
     rulesHeader: readonly string[];
@@ -103,12 +106,10 @@ export class PrometheusServer implements AsyncDisposable {
     await mkdir(join(options.dir, 'data'), { recursive: true });
     const rulesFile = join(options.dir, 'rules.yml');
     await writeFile(rulesFile, rulesToYaml(options.rules, options.rulesHeader));
+    const targetsFile = join(options.dir, 'targets.json');
+    await writeFile(targetsFile, '[]\n');
     const configFile = join(options.dir, 'prometheus.yml');
-    await writeFile(
-      configFile,
-      prometheusConfig({ timing: options.timing, targets: options.targets, rulesFile }),
-    );
-    const members = new Map(options.targets.map((target) => [target.address, target.member]));
+    await writeFile(configFile, prometheusConfig({ timing: options.timing, targetsFile, rulesFile }));
     const logPath = join(options.dir, 'prometheus.log');
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -129,7 +130,15 @@ export class PrometheusServer implements AsyncDisposable {
       options.journal.recordProcess(pid, 'prometheus', 'prometheus');
       const startTime = processStartTime(pid) ?? '';
       const url = `http://127.0.0.1:${port}`;
-      const server = new PrometheusServer(url, pid, startTime, options.dir, logPath, options.timing, members);
+      const server = new PrometheusServer(
+        url,
+        pid,
+        startTime,
+        options.dir,
+        logPath,
+        options.timing,
+        targetsFile,
+      );
       try {
         await server.waitReady(30_000, options.signal);
         log('started %o', { pid, url, timeFactor: options.timing.timeFactor });
@@ -159,6 +168,15 @@ export class PrometheusServer implements AsyncDisposable {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new HarnessError(`prometheus was not ready after ${timeoutMs} ms`);
+  }
+
+  /** Scrape these members from now on (replacing earlier targets). */
+  async setTargets(targets: readonly ScrapeTargetSpec[]): Promise<void> {
+    this.members.clear();
+    for (const target of targets) this.members.set(target.address, target.member);
+    const staging = `${this.targetsFile}.tmp`;
+    await writeFile(staging, `${JSON.stringify([{ targets: targets.map((target) => target.address) }])}\n`);
+    await rename(staging, this.targetsFile);
   }
 
   /** The member a series' `instance` label names. */

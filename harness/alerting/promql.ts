@@ -156,11 +156,43 @@ export function metricNamesOf(expr: string): string[] {
 }
 
 /**
- * The expression with every range (`[5m]`), subquery (`[15m:1m]`) and offset duration divided by `factor`. Other
- * text is kept byte for byte. Numbers that stand for durations without being durations (predict_linear's horizon in
- * seconds) are not touched: the caller says so where it matters.
+ * The expression with every range (`[5m]`), subquery (`[15m:1m]`) and offset duration divided by `factor`, and
+ * predict_linear's horizon (seconds, a number) divided too: `predict_linear(v[4h], 4*60*60)` predicts as far ahead,
+ * in compressed time, as the rule meant. Other text is kept byte for byte.
  */
 export function compressExpression(expr: string, factor: number): string {
+  return compressPredictHorizons(compressDurations(expr, factor), factor);
+}
+
+/** `predict_linear(v, t)` → `predict_linear(v, (t) / factor)`. */
+function compressPredictHorizons(expr: string, factor: number): string {
+  const tokens = tokenize(expr);
+  const edits: { at: number; text: string }[] = [];
+  for (let index = 0; index < tokens.length; index++) {
+    if (tokens[index]?.text !== 'predict_linear' || tokens[index + 1]?.text !== '(') continue;
+    let depth = 0;
+    let argument: Token | undefined;
+    for (let inner = index + 1; inner < tokens.length; inner++) {
+      const token = tokens[inner];
+      if (!token || token.kind !== 'punct') continue;
+      if (token.text === '(') depth++;
+      else if (token.text === ')') {
+        depth--;
+        if (depth === 0) {
+          if (argument)
+            edits.push({ at: argument.start, text: '(' }, { at: token.start, text: `) / ${factor}` });
+          break;
+        }
+      } else if (token.text === ',' && depth === 1) argument = tokens[inner + 1];
+    }
+  }
+  let output = expr;
+  for (const edit of edits.sort((a, b) => b.at - a.at))
+    output = output.slice(0, edit.at) + edit.text + output.slice(edit.at);
+  return output;
+}
+
+function compressDurations(expr: string, factor: number): string {
   const tokens = tokenize(expr);
   let output = '';
   let cursor = 0;
