@@ -174,7 +174,7 @@ function compressPredictHorizons(expr: string, factor: number): string {
     let argument: Token | undefined;
     for (let inner = index + 1; inner < tokens.length; inner++) {
       const token = tokens[inner];
-      if (!token || token.kind !== 'punct') continue;
+      if (token?.kind !== 'punct') continue;
       if (token.text === '(') depth++;
       else if (token.text === ')') {
         depth--;
