@@ -14,6 +14,7 @@ export { alertNames, compressRules, type RuleFile, type RuleSet, rulesOf } from 
 export { resolveEtcd } from './binaries/resolve-etcd.js';
 export type { EtcdBinaries } from './binaries/types.js';
 // Checks: pure functions from recorded data to outcomes, one module per claim family.
+export * from './checks/alert-coverage.js';
 export * from './checks/alerts.js';
 export * from './checks/backup.js';
 export * from './checks/compaction.js';

@@ -1,5 +1,6 @@
 // The built-in scenarios, in the order the suites run them: quick, foundational checks first, long timing ones last.
 import type { ScenarioDefinition } from '../harness/index.js';
+import alertCoverage from './alert-coverage.js';
 import alerts from './alerts.js';
 import backupRestore from './backup-restore.js';
 import compaction from './compaction.js';
@@ -33,4 +34,5 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   // Full suite only (each starts three or four clusters on two releases): see `suites`.
   upgradeRehearsal,
   downgradeRehearsal,
+  alertCoverage,
 ] as unknown as ScenarioDefinition[];

@@ -299,6 +299,30 @@ export class AlertWatch {
     return points;
   }
 
+  /** How many distinct alerts were firing over time (a step line for charts). */
+  firingCountSteps(fromMs: number, toMs: number): { at: number; value: number }[] {
+    const firing = new Map<string, AlertState>();
+    const count = () =>
+      new Set(
+        [...firing.entries()].filter(([, state]) => state === 'firing').map(([key]) => key.split('{')[0]),
+      ).size;
+    const points = [{ at: fromMs, value: 0 }];
+    for (const transition of this.transitions) {
+      const before = count();
+      firing.set(keyOf(transition.alert, transition.labels), transition.to);
+      const after = count();
+      if (transition.at < fromMs) {
+        points[0] = { at: fromMs, value: after };
+        continue;
+      }
+      if (transition.at > toMs) break;
+      if (after !== before)
+        points.push({ at: transition.at - 1, value: before }, { at: transition.at, value: after });
+    }
+    points.push({ at: toMs, value: count() });
+    return points;
+  }
+
   transitionsOf(alert: string): AlertTransition[] {
     return this.transitions.filter((transition) => transition.alert === alert);
   }
