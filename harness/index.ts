@@ -18,6 +18,7 @@ export * from './checks/alert-coverage.js';
 export * from './checks/alerts.js';
 export * from './checks/backup.js';
 export * from './checks/compaction.js';
+export * from './checks/dashboards.js';
 export * from './checks/defrag.js';
 export * from './checks/membership.js';
 export * from './checks/metrics.js';
@@ -30,6 +31,13 @@ export * from './checks/tls.js';
 export * from './checks/tuning.js';
 export * from './checks/upgrade.js';
 export { allClaims, type Claim, type ClaimId, claim } from './claims/catalogue.js';
+export {
+  DASHBOARD_REPLACEMENTS,
+  DASHBOARDS,
+  type DashboardFact,
+  ETCD_MIXIN_DASHBOARD,
+  GRAFANA_3070,
+} from './claims/dashboards.js';
 export { type BinarySwap, type SwapOptions, supportsBinarySwap } from './cluster/binary-swap.js';
 export type { ClientTls } from './cluster/clients.js';
 export { createEtcdClient } from './cluster/clients.js';

@@ -4,6 +4,7 @@ import alertCoverage from './alert-coverage.js';
 import alerts from './alerts.js';
 import backupRestore from './backup-restore.js';
 import compaction from './compaction.js';
+import dashboardMetrics from './dashboard-metrics.js';
 import defrag from './defrag.js';
 import downgradeRehearsal from './downgrade-rehearsal.js';
 import memberReplace from './member-replace.js';
@@ -28,6 +29,7 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   defrag,
   compaction,
   metricsExposed,
+  dashboardMetrics,
   tlsMismatch,
   alerts,
   tuning,
