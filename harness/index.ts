@@ -9,7 +9,7 @@ export { type LeaderTransfer, memberIds, transferLeadership } from './alerting/l
 export { ClusterMonitor, type MonitorOptions, startMonitor } from './alerting/monitor.js';
 export type { AlertState } from './alerting/prometheus-api.js';
 export { timingFor } from './alerting/prometheus-server.js';
-export { compressDuration, compressExpression, metricNamesOf } from './alerting/promql.js';
+export { compressDuration, compressExpression, metricNamesOf, parseDurationMs } from './alerting/promql.js';
 export { alertNames, compressRules, type RuleFile, type RuleSet, rulesOf } from './alerting/rules.js';
 export { resolveEtcd } from './binaries/resolve-etcd.js';
 export type { EtcdBinaries } from './binaries/types.js';

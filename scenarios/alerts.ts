@@ -129,7 +129,26 @@ export default defineScenario({
       });
       await waitFiring(['etcdGuideDatabaseSize']);
     });
+    // Two more scrapes, so the replay below sees the last alert's firing as a stretch, not an edge.
+    await ctx.sleep(2 * monitor.timing.scrapeIntervalMs);
     const endedAt = Date.now();
+
+    // The same run as a promtool unit test: the recorded series replayed at production speed against the shipped
+    // (uncompressed) guide rules, expecting what Prometheus reported (evidence; test/fixtures/alerting keeps one).
+    const guideAlerts = monitor.shippedRules.groups
+      .filter((group) => group.name === 'etcd-guide')
+      .flatMap((group) => group.rules.flatMap((rule) => ('alert' in rule ? [rule.alert] : [])));
+    const replay = await monitor.promtoolTest({
+      fromMs: quiet.startedAt,
+      toMs: endedAt,
+      alerts: guideAlerts,
+      comment: [
+        `etcd-chaos alerts scenario on etcd ${ctx.target.version}, ${new Date(quiet.startedAt).toISOString()}: series scraped every ${monitor.timing.scrapeIntervalMs} ms`,
+        `(time compressed ${factor}x), replayed every ${(monitor.timing.scrapeIntervalMs * factor) / 1000} s; expectations are what Prometheus reported.`,
+      ],
+    });
+    await ctx.evidence.text('prometheus/promtool/rules.yml', replay.rules);
+    await ctx.evidence.text('prometheus/promtool/test.yml', replay.test);
 
     await monitor.stop();
     for (const file of await monitor.evidenceFiles()) await ctx.evidence.text(file.name, file.text);

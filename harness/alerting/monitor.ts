@@ -11,7 +11,9 @@ import { TimeoutError } from '../errors.js';
 import type { Session } from '../session.js';
 import { AlertWatch } from './alert-watch.js';
 import { PrometheusServer, type PrometheusTiming, timingFor } from './prometheus-server.js';
-import { compressRules, type RuleFile, type RuleSet, rulesOf } from './rules.js';
+import { parseDurationMs } from './promql.js';
+import { checkpointsFrom, promtoolTestFile, recordSeries, rulesForPromtool } from './promtool-tests.js';
+import { compressRules, metricsReadBy, type RuleFile, type RuleSet, rulesOf, rulesToYaml } from './rules.js';
 
 export interface MonitorOptions {
   /** Which shipped rules to load (default `all`: the guide's and etcd's mixin). */
@@ -31,6 +33,8 @@ export class ClusterMonitor implements AsyncDisposable {
     readonly server: PrometheusServer,
     /** The rules as loaded into Prometheus (compressed). */
     readonly rules: RuleFile,
+    /** The same rules as shipped (uncompressed). */
+    readonly shippedRules: RuleFile,
     readonly timing: PrometheusTiming,
   ) {
     this.watch = AlertWatch.start(server.api, { intervalMs: timing.evaluationIntervalMs });
@@ -41,7 +45,8 @@ export class ClusterMonitor implements AsyncDisposable {
     const timing = timingFor(timeFactor);
     const binaries = await resolvePrometheus({ onProgress: options.onProgress, signal: options.signal });
     const set = options.set ?? 'all';
-    const rules = compressRules(await rulesOf(set), timeFactor);
+    const shipped = await rulesOf(set);
+    const rules = compressRules(shipped, timeFactor);
     counter += 1;
     const server = await PrometheusServer.start({
       binaries,
@@ -58,7 +63,7 @@ export class ClusterMonitor implements AsyncDisposable {
     });
     // Backstop: a scenario that throws before its `await using` block ends still stops Prometheus at session close.
     session.defer(`prometheus (pid ${server.pid})`, () => server.stop());
-    return new ClusterMonitor(server, rules, timing);
+    return new ClusterMonitor(server, rules, shipped, timing);
   }
 
   /**
@@ -133,6 +138,45 @@ export class ClusterMonitor implements AsyncDisposable {
     ];
   }
 
+  /**
+   * A promtool unit test from this run (before `stop()`): the series the `alerts` read between `fromMs` and `toMs`,
+   * replayed at the production interval against the shipped (uncompressed) rules, expecting what Prometheus reported.
+   */
+  async promtoolTest(options: {
+    fromMs: number;
+    toMs: number;
+    alerts: readonly string[];
+    comment: readonly string[];
+  }): Promise<{ test: string; rules: string; checkpoints: number }> {
+    const readers = metricsReadBy(this.shippedRules);
+    const names = [...readers.entries()]
+      .filter(([, alerts]) => alerts.some((alert) => options.alerts.includes(alert)))
+      .map(([name]) => name);
+    const window = await recordSeries(
+      this.server.api,
+      names,
+      options.fromMs,
+      options.toMs,
+      this.timing.scrapeIntervalMs,
+    );
+    const checkpoints = checkpointsFrom(this.watch, options.alerts, window, (alert) =>
+      historyOf(this.rules, alert),
+    );
+    return {
+      test: promtoolTestFile({
+        rulesFile: 'rules.yml',
+        window,
+        productionStepMs: this.timing.scrapeIntervalMs * this.timing.timeFactor,
+        checkpoints,
+        comment: options.comment,
+      }),
+      rules: rulesToYaml(rulesForPromtool(this.shippedRules), [
+        'The shipped rules without annotations (they print $value, which a replay need not reproduce digit for digit).',
+      ]),
+      checkpoints: checkpoints.length,
+    };
+  }
+
   async stop(): Promise<void> {
     await this.watch.stop();
     await this.server.stop();
@@ -145,4 +189,18 @@ export class ClusterMonitor implements AsyncDisposable {
 
 export function startMonitor(session: Session, options: MonitorOptions = {}): Promise<ClusterMonitor> {
   return ClusterMonitor.start(session, options);
+}
+
+/** An alert's longest range window (subqueries: their range) and its `for:`, as loaded. */
+function historyOf(rules: RuleFile, alert: string): { rangeMs: number; forMs: number } {
+  for (const group of rules.groups) {
+    for (const rule of group.rules) {
+      if (!('alert' in rule) || rule.alert !== alert) continue;
+      const ranges = [...rule.expr.matchAll(/\[(\d+[a-z0-9]*)(?::[^\]]*)?\]/g)].map((match) =>
+        parseDurationMs(match[1] ?? '0s'),
+      );
+      return { rangeMs: Math.max(0, ...ranges), forMs: rule.for ? parseDurationMs(rule.for) : 0 };
+    }
+  }
+  return { rangeMs: 0, forMs: 0 };
 }

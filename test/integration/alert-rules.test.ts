@@ -2,7 +2,15 @@
 // file; etcd's mixin rendered again from its jsonnet source must equal the committed render; etcd's own promtool
 // test file for the mixin (contrib/mixin/test.yaml, unchanged) must pass against it.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -14,7 +22,8 @@ import {
 } from '../../harness/alerting/mixin.js';
 import { metricNamesOf } from '../../harness/alerting/promql.js';
 import { checkRules, testRules } from '../../harness/alerting/promtool.js';
-import { shippedRulesPath } from '../../harness/alerting/rules.js';
+import { rulesForPromtool } from '../../harness/alerting/promtool-tests.js';
+import { alertNames, rulesOf, rulesToYaml, shippedRulesPath } from '../../harness/alerting/rules.js';
 import { resolveJsonnet } from '../../harness/binaries/resolve-jsonnet.js';
 import { ETCD_MIXIN_DASHBOARD } from '../../harness/claims/dashboards.js';
 import { CLI, runCli } from '../helpers/cli.js';
@@ -109,5 +118,28 @@ describe("etcd's mixin, from its jsonnet source", () => {
     const outcome = await testRules(promtool, join(dir, 'test.yml'));
     expect(outcome.ok).toBe(false);
     expect(outcome.output).toMatch(/FAILED/);
+  });
+});
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'alerting');
+const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.test.yml'));
+
+describe('promtool unit tests from real runs (test/fixtures/alerting)', () => {
+  it('cover every shipped alert, firing where a recorded run fired it', async () => {
+    const text = fixtures.map((name) => readFileSync(join(FIXTURES, name), 'utf8')).join('\n');
+    const tested = new Set([...text.matchAll(/alertname: (\S+)/g)].map((match) => match[1]));
+    const all = alertNames(await rulesOf('all'));
+    expect(all.filter((alert) => !tested.has(alert))).toEqual([]);
+  });
+
+  it.each(fixtures)('%s passes against the shipped rules, uncompressed', async (name) => {
+    const { promtool } = inject('binaries');
+    const dir = join(scratch, name.replace(/\W/g, '-'));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'rules.yml'), rulesToYaml(rulesForPromtool(await rulesOf('all'))));
+    copyFileSync(join(FIXTURES, name), join(dir, 'test.yml'));
+    const outcome = await testRules(promtool, join(dir, 'test.yml'));
+    expect(outcome.ok, outcome.output).toBe(true);
+    expect(outcome.output).toMatch(/SUCCESS/);
   });
 });
