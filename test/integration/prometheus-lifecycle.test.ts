@@ -42,7 +42,7 @@ describe('Prometheus lifecycle', () => {
       `const { startMonitor } = await import(${JSON.stringify(DIST)});`,
       'const session = await Session.open();',
       "const monitor = await startMonitor(session, { set: 'guide' });",
-      'process.stdout.write(`${monitor.server.pid} ${monitor.server.dir}\\n`);',
+      "process.stdout.write(String(monitor.server.pid) + ' ' + monitor.server.dir + '\\n');",
       'setInterval(() => {}, 1000);',
     ].join('\n');
     // Without the parent-death signal only the run journal can find it again.
