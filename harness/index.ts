@@ -10,8 +10,10 @@ export { ClusterMonitor, type MonitorOptions, startMonitor } from './alerting/mo
 export type { AlertState } from './alerting/prometheus-api.js';
 export { timingFor } from './alerting/prometheus-server.js';
 export { compressDuration, compressExpression, metricNamesOf, parseDurationMs } from './alerting/promql.js';
+export { checkRules, type PromtoolOutcome, testRules } from './alerting/promtool.js';
 export { alertNames, compressRules, type RuleFile, type RuleSet, rulesOf } from './alerting/rules.js';
 export { resolveEtcd } from './binaries/resolve-etcd.js';
+export { type PrometheusBinaries, resolvePrometheus } from './binaries/resolve-prometheus.js';
 export type { EtcdBinaries } from './binaries/types.js';
 // Checks: pure functions from recorded data to outcomes, one module per claim family.
 export * from './checks/alert-coverage.js';

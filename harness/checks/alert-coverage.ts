@@ -26,6 +26,8 @@ export interface CoverageRecord {
    * fixed real-time interval, too rarely for the compressed window): silence is then inconclusive, not a fail.
    */
   readonly unjudgeable?: string;
+  /** Whether promtool, replaying the recorded series at production speed on the uncompressed rules, agrees. */
+  readonly replay?: string;
 }
 
 export interface CoverageRow {
@@ -81,14 +83,16 @@ export function checkAlertCoverage(record: CoverageRecord): CheckOutcome {
   if (first) measurements.push(measure('first alert firing after', first.firingAfterMs / 1000, 's'));
   const silent =
     row.silentIntended.length > 0 ? `; meant for it but silent: ${row.silentIntended.join(', ')}` : '';
+  const replay = record.replay ? `; ${record.replay}` : '';
   return {
     claim: 'alerts.coverage',
     check: record.failure,
     verdict: row.fired.length > 0 ? 'pass' : record.unjudgeable ? 'inconclusive' : 'fail',
     reason:
-      row.fired.length > 0
+      (row.fired.length > 0
         ? `${record.injected} paged through ${row.fired.length} alert(s), first ${first?.alert} after ${s(first?.firingAfterMs)} (${s((first?.firingAfterMs ?? 0) * record.timeFactor)} of production time at factor ${record.timeFactor})${silent}`
-        : `${record.injected} for ${s(record.heldMs)} paged nobody: no alert of the guide or of etcd's mixin reached firing${row.pendingOnly.length > 0 ? ` (pending only: ${row.pendingOnly.map((entry) => entry.alert).join(', ')})` : ''}${silent}${record.note ? `; ${record.note}` : ''}${record.unjudgeable ? `; not judged at this factor: ${record.unjudgeable}` : ''}`,
+        : `${record.injected} for ${s(record.heldMs)} paged nobody: no alert of the guide or of etcd's mixin reached firing${row.pendingOnly.length > 0 ? ` (pending only: ${row.pendingOnly.map((entry) => entry.alert).join(', ')})` : ''}${silent}${record.note ? `; ${record.note}` : ''}${record.unjudgeable ? `; not judged at this factor: ${record.unjudgeable}` : ''}`) +
+      replay,
     expected,
     observed: `firing: ${firedText || 'none'}; pending only: ${row.pendingOnly.map((entry) => `${entry.alert} (${s(entry.pendingAfterMs)})`).join(', ') || 'none'}`,
     measurements,
