@@ -101,15 +101,21 @@ export default defineScenario({
       quiet.after.map((snapshot) => `# ${snapshot.member}\n${snapshot.text}`).join('\n'),
     );
 
+    const diskAlerts = ['etcdGuideWalFsyncSlow', 'etcdGuideBackendCommitSlow'];
+    // A disk alert still active from the quiet window would make the fault's half meaningless: wait for it to clear
+    // (a healthy disk: no wait at all; a noisy one: at most a third of the fault wait).
+    await monitor.watch.waitUntil(
+      () => diskAlerts.every((alert) => monitor.watch.currentState(alert) === 'inactive'),
+      ctx.params.faultWaitMs / 3,
+      ctx.signal,
+    );
     ctx.step(
       `fsync delay ${ctx.params.fsyncDelayMs} ms on a follower, until Prometheus fires both disk alerts`,
     );
     let diskTarget = '';
     const disk = await faults.during('disk-latency', { delayMs: ctx.params.fsyncDelayMs }, async (fault) => {
       diskTarget = fault.window.targets.join(', ');
-      return measureWindow(cluster, () =>
-        waitFiring(['etcdGuideWalFsyncSlow', 'etcdGuideBackendCommitSlow']),
-      );
+      return measureWindow(cluster, () => waitFiring(diskAlerts));
     });
 
     ctx.step('leadership moved three times within one compressed minute');
@@ -242,6 +248,7 @@ async function measureWindow(cluster: StartedCluster, during: () => Promise<unkn
 function describeWindow(state: AlertWindowState, phaseStart: number): string {
   if (state.firingAt !== undefined)
     return `firing after ${((state.firingAt - phaseStart) / 1000).toFixed(1)} s`;
+  if (state.atStart === 'firing') return 'still firing from before';
   if (state.pendingAt !== undefined)
     return `pending after ${((state.pendingAt - phaseStart) / 1000).toFixed(1)} s`;
   return '–';

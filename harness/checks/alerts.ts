@@ -273,7 +273,7 @@ export function checkAlertWithPrometheus(record: PrometheusAlertRecord): CheckOu
     disagreements.push(
       `quiet window: the cross-check says ${crossCheck.quiet.fires ? 'fires' : 'quiet'} (${format(crossCheck.quiet.value, rule.unit)} over the whole window), Prometheus ${firedInQuiet ? 'fired' : 'did not fire'} (a rolling compressed window that must hold for the rule's for:)`,
     );
-  if (!crossCheck.underFault.missing && crossCheck.underFault.fires !== firedUnderFault)
+  if (!crossCheck.underFault.missing && !alreadyFiring && crossCheck.underFault.fires !== firedUnderFault)
     disagreements.push(
       `under the fault: the cross-check says ${crossCheck.underFault.fires ? 'fires' : 'quiet'} (${format(crossCheck.underFault.value, rule.unit)}), Prometheus ${firedUnderFault ? 'fired' : 'did not fire'}`,
     );
