@@ -1,11 +1,26 @@
 // The public API of etcd-chaos: what scenarios (built-in and users') and library users import.
 
+export {
+  type AlertTransition,
+  AlertWatch,
+  type AlertWindowState,
+} from './alerting/alert-watch.js';
+export { type LeaderTransfer, memberIds, transferLeadership } from './alerting/leader-transfer.js';
+export { ClusterMonitor, type MonitorOptions, startMonitor } from './alerting/monitor.js';
+export type { AlertState } from './alerting/prometheus-api.js';
+export { timingFor } from './alerting/prometheus-server.js';
+export { compressDuration, compressExpression, metricNamesOf, parseDurationMs } from './alerting/promql.js';
+export { checkRules, type PromtoolOutcome, testRules } from './alerting/promtool.js';
+export { alertNames, compressRules, type RuleFile, type RuleSet, rulesOf } from './alerting/rules.js';
 export { resolveEtcd } from './binaries/resolve-etcd.js';
+export { type PrometheusBinaries, resolvePrometheus } from './binaries/resolve-prometheus.js';
 export type { EtcdBinaries } from './binaries/types.js';
 // Checks: pure functions from recorded data to outcomes, one module per claim family.
+export * from './checks/alert-coverage.js';
 export * from './checks/alerts.js';
 export * from './checks/backup.js';
 export * from './checks/compaction.js';
+export * from './checks/dashboards.js';
 export * from './checks/defrag.js';
 export * from './checks/membership.js';
 export * from './checks/metrics.js';
@@ -18,6 +33,13 @@ export * from './checks/tls.js';
 export * from './checks/tuning.js';
 export * from './checks/upgrade.js';
 export { allClaims, type Claim, type ClaimId, claim } from './claims/catalogue.js';
+export {
+  DASHBOARD_REPLACEMENTS,
+  DASHBOARDS,
+  type DashboardFact,
+  ETCD_MIXIN_DASHBOARD,
+  GRAFANA_3070,
+} from './claims/dashboards.js';
 export { type BinarySwap, type SwapOptions, supportsBinarySwap } from './cluster/binary-swap.js';
 export type { ClientTls } from './cluster/clients.js';
 export { createEtcdClient } from './cluster/clients.js';

@@ -1,8 +1,10 @@
 // The built-in scenarios, in the order the suites run them: quick, foundational checks first, long timing ones last.
 import type { ScenarioDefinition } from '../harness/index.js';
+import alertCoverage from './alert-coverage.js';
 import alerts from './alerts.js';
 import backupRestore from './backup-restore.js';
 import compaction from './compaction.js';
+import dashboardMetrics from './dashboard-metrics.js';
 import defrag from './defrag.js';
 import downgradeRehearsal from './downgrade-rehearsal.js';
 import memberReplace from './member-replace.js';
@@ -27,10 +29,12 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   defrag,
   compaction,
   metricsExposed,
+  dashboardMetrics,
   tlsMismatch,
   alerts,
   tuning,
   // Full suite only (each starts three or four clusters on two releases): see `suites`.
   upgradeRehearsal,
   downgradeRehearsal,
+  alertCoverage,
 ] as unknown as ScenarioDefinition[];

@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { provisionMixin } from '../harness/alerting/mixin.js';
 import { resolveEtcd } from '../harness/binaries/resolve-etcd.js';
+import { resolvePrometheus } from '../harness/binaries/resolve-prometheus.js';
 import { resolveToxiproxy } from '../harness/binaries/resolve-toxiproxy.js';
 import { etcdImageFor, toxiproxyImageFor } from '../harness/cluster/docker/images.js';
 import { SUPPORTED_LINES } from '../harness/versions/catalog.js';
@@ -15,6 +17,10 @@ import { ensureDebianPackage } from './helpers/system-packages.js';
 export interface ProvisionedBinaries {
   readonly etcd: Record<string, { version: string; etcd: string; etcdctl: string; etcdutl: string | null }>;
   readonly toxiproxy: string;
+  readonly prometheus: string;
+  readonly promtool: string;
+  /** etcd's mixin rendered from its source (`rules`) and etcd's own promtool test file for it (`test`). */
+  readonly mixin: { readonly rules: string; readonly test: string; readonly dashboardQueries: string };
 }
 
 declare module 'vitest' {
@@ -56,7 +62,27 @@ export default async function setup(project: TestProject): Promise<() => void> {
   say(
     `toxiproxy-server ${toxiproxy.version}: ${toxiproxy.source}; binaries ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
-  project.provide('binaries', { etcd, toxiproxy: toxiproxy.path });
+  // The alert tests: Prometheus and promtool (Debian's package, else a Go build), go-jsonnet and etcd's mixin.
+  const prometheus = await resolvePrometheus({
+    onProgress: (event) => {
+      if (event.kind === 'step') say(event.message);
+    },
+  });
+  const mixin = await provisionMixin({
+    onProgress: (event) => {
+      if (event.kind === 'step') say(event.message);
+    },
+  });
+  say(
+    `prometheus ${prometheus.version}: ${prometheus.source}; etcd mixin rendered with go-jsonnet v${mixin.jsonnetVersion}`,
+  );
+  project.provide('binaries', {
+    etcd,
+    toxiproxy: toxiproxy.path,
+    prometheus: prometheus.prometheus,
+    promtool: prometheus.promtool,
+    mixin: { rules: mixin.rulesPath, test: mixin.testPath, dashboardQueries: mixin.dashboardQueriesPath },
+  });
   const chromium = ensureDebianPackage('chromium', '/usr/bin/chromium', say);
   if (!chromium.available) say(`browser test will be skipped: ${chromium.reason}`);
   project.provide('chromium', {

@@ -33,6 +33,8 @@ export const CLAIM_IDS = [
   'tuning.failover-cost',
   'metrics.exposed',
   'alerts.thresholds',
+  'alerts.coverage',
+  'dashboards.metrics',
   'upgrade.rolling',
   'upgrade.no-skip',
   'downgrade.supported',
@@ -146,6 +148,18 @@ const CLAIMS: Readonly<Record<ClaimId, Omit<Claim, 'id'>>> = {
     statement:
       'each alert in the guide fires under its fault and stays quiet without it (wal fsync p99 > 10 ms, backend commit p99 > 25 ms, > 2 leader changes a minute, db size > 80 % of quota)',
     source: `${GUIDE}, "Monitoring" (alert thresholds) and "Disk I/O" (wal_fsync p99 < 10 ms)`,
+  },
+  'alerts.coverage': {
+    title: "each failure mode pages through an alert of the guide or of etcd's mixin",
+    statement:
+      "for each fault the harness injects (leader loss, quorum loss, peer latency, fsync delay, disk full, NOSPACE, member down), at least one alert of the guide's rules or of etcd's own mixin reaches firing in a real Prometheus, and the alerts meant for that failure fire",
+    source: `${GUIDE}, "Monitoring" (alert thresholds); etcd contrib/mixin/alerts/alerts.libsonnet (etcd's own alerts, rendered into alerts/etcd-mixin.rules.yml)`,
+  },
+  'dashboards.metrics': {
+    title: 'the dashboards the guide and etcd point to read metrics etcd serves',
+    statement:
+      "every metric the community dashboard the guide names (Grafana 3070) and etcd's own dashboard (contrib/mixin) read is served by the metrics listener",
+    source: `${GUIDE}, "Monitoring" ("Import Grafana dashboard ID 3070"); etcd contrib/mixin/dashboards (etcd's own dashboard); facts in harness/claims/dashboards.ts`,
   },
   'upgrade.rolling': {
     title: 'a rolling upgrade keeps quorum and every acknowledged write',

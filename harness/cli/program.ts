@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import type { ScenarioDefinition } from '../scenario/types.js';
 import { packageVersion } from '../util/package-info.js';
+import { registerAlerts } from './alerts-command.js';
 import { registerBench } from './bench-command.js';
 import { registerCleanup } from './cleanup-command.js';
 import { registerFaults } from './faults-command.js';
@@ -43,6 +44,7 @@ export function buildProgram(builtIns: BuiltIns, globals: () => GlobalOptions): 
   registerFaults(program);
   registerImages(program, globals);
   registerBench(program, globals, builtIns.scenarios);
+  registerAlerts(program, globals);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;

@@ -1,7 +1,10 @@
-// `etcd-chaos setup`: provisions etcd binaries for the requested versions and the Toxiproxy server, with progress.
+// `etcd-chaos setup`: provisions etcd binaries for the requested versions and the Toxiproxy server, with progress;
+// `--prometheus` adds Prometheus and promtool, go-jsonnet and etcd's mixin rendered from its source.
 import type { Command } from 'commander';
+import { provisionMixin } from '../alerting/mixin.js';
 import { resolveBenchmarkTool } from '../binaries/resolve-benchmark.js';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
+import { resolvePrometheus } from '../binaries/resolve-prometheus.js';
 import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
 import type { ProgressListener } from '../binaries/types.js';
 import type { GlobalOptions } from './global-options.js';
@@ -12,13 +15,14 @@ interface SetupOptions {
   versions?: string[];
   releaseMirror?: string;
   offline?: boolean;
+  prometheus?: boolean;
 }
 
 export function registerSetup(program: Command, globals: () => GlobalOptions): void {
   program
     .command('setup')
     .description(
-      'provision etcd (etcd, etcdctl, etcdutl) for each version and the Toxiproxy server, cached under the user cache dir',
+      'provision etcd (etcd, etcdctl, etcdutl) for each version and the Toxiproxy server (and with --prometheus, Prometheus), cached under the user cache dir',
     )
     .option(
       '--versions <list>',
@@ -30,6 +34,10 @@ export function registerSetup(program: Command, globals: () => GlobalOptions): v
       'base URL laid out like https://github.com/etcd-io/etcd/releases/download',
     )
     .option('--offline', 'do not try release downloads; build or use Debian packages only')
+    .option(
+      '--prometheus',
+      "also Prometheus and promtool (Debian's package, else a Go build), go-jsonnet, and etcd's mixin rendered (for the alert scenarios and `alerts`)",
+    )
     .action(async (options: SetupOptions) => {
       const versions = requestedVersions(options.versions);
       const { signal } = globals();
@@ -61,6 +69,24 @@ export function registerSetup(program: Command, globals: () => GlobalOptions): v
               return `${binary.version} (${binary.source}) → ${binary.path}`;
             },
           },
+          ...(options.prometheus
+            ? [
+                {
+                  title: 'prometheus + promtool',
+                  run: async (report: ProgressListener, abort: AbortSignal | undefined) => {
+                    const binaries = await resolvePrometheus({ onProgress: report, signal: abort });
+                    return `${binaries.version} (${binaries.source}) → ${binaries.prometheus.replace(/\/prometheus$/, '')}`;
+                  },
+                },
+                {
+                  title: "etcd's mixin (rendered with go-jsonnet)",
+                  run: async (report: ProgressListener, abort: AbortSignal | undefined) => {
+                    const mixin = await provisionMixin({ onProgress: report, signal: abort });
+                    return `go-jsonnet v${mixin.jsonnetVersion} → ${mixin.rulesPath}`;
+                  },
+                },
+              ]
+            : []),
         ],
         { signal },
       );

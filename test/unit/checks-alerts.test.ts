@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkAlert, GUIDE_ALERTS, type MetricsWindow } from '../../harness/checks/alerts.js';
+import {
+  checkAlert,
+  checkAlertWithPrometheus,
+  GUIDE_ALERTS,
+  type MetricsWindow,
+} from '../../harness/checks/alerts.js';
 import { parseMetrics } from '../../harness/observe/metrics.js';
 
 const BUCKETS = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128];
@@ -111,5 +116,99 @@ describe("the guide's alerts, evaluated like Prometheus", () => {
     });
     expect(missing.fires).toBe(false);
     expect(missing.missing).toMatch(/absent/);
+  });
+});
+
+describe('verdicts from the states Prometheus reported', () => {
+  const wal = rule('wal-fsync-p99');
+  const inactive = {
+    alert: wal.prometheusAlert,
+    state: 'inactive' as const,
+    atStart: 'inactive' as const,
+    pendingAt: undefined,
+    firingAt: undefined,
+    activeAt: undefined,
+    firedInstances: [],
+    carriedFiring: [],
+  };
+  const fired = (at: number) => ({
+    ...inactive,
+    state: 'firing' as const,
+    pendingAt: at - 6_000,
+    firingAt: at,
+    activeAt: at - 6_000,
+    firedInstances: [{ instance: '10.0.0.2:2381' }],
+  });
+  const quietEval = { value: 3, member: 'm1', fires: false, missing: undefined, observations: 300 };
+  const faultEval = { value: 45, member: 'm2', fires: true, missing: undefined, observations: 90 };
+  const base = {
+    rule: wal,
+    timeFactor: 20,
+    compressedRule: 'etcdGuideWalFsyncSlow: window [15s], for 6s',
+    faultDescription: 'an fsync delay of 40 ms on m2',
+    quiet: inactive,
+    underFault: fired(10_000),
+    faultStartedAt: 1_000,
+    faultHeldMs: 9_500,
+    crossCheck: { quiet: quietEval, underFault: faultEval },
+  };
+
+  it('passes when Prometheus fired under the fault only, with the time to firing in compressed and production time', () => {
+    const outcome = checkAlertWithPrometheus(base);
+    expect(outcome.verdict).toBe('pass');
+    expect(outcome.reason).toMatch(
+      /firing 9.0 s after the fault \(180.0 s of production time at factor 20\)/,
+    );
+    expect(outcome.reason).toMatch(/the cross-check agrees/);
+    expect(outcome.environmentDependent).toBe(true);
+    expect(outcome.measurements).toContainEqual({
+      name: 'time-compression factor',
+      value: 20,
+      unit: 'ratio',
+    });
+  });
+
+  it("fails when it fired without the fault, saying the host's disk did it, and reports a disagreeing cross-check", () => {
+    const outcome = checkAlertWithPrometheus({ ...base, quiet: fired(500) });
+    expect(outcome.verdict).toBe('fail');
+    expect(outcome.reason).toMatch(/firing without any fault .*this host's own disk/);
+    expect(outcome.reason).toMatch(
+      /cross-check disagrees: quiet window: the cross-check says quiet \(3.0 ms/,
+    );
+  });
+
+  it('is inconclusive when the alert was still firing from before the fault began (nothing shown about the fault)', () => {
+    const carried = {
+      ...inactive,
+      state: 'firing' as const,
+      atStart: 'firing' as const,
+      carriedFiring: [{ instance: 'x' }],
+    };
+    const outcome = checkAlertWithPrometheus({ ...base, underFault: carried });
+    expect(outcome.verdict).toBe('inconclusive');
+    expect(outcome.reason).toMatch(/still firing from before/);
+  });
+
+  it('fails when Prometheus never fired under the fault, and is inconclusive when the rule could not evaluate', () => {
+    expect(checkAlertWithPrometheus({ ...base, underFault: inactive }).verdict).toBe('fail');
+    const broken = checkAlertWithPrometheus({ ...base, underFault: inactive, ruleError: 'parse error' });
+    expect(broken.verdict).toBe('inconclusive');
+    expect(broken.reason).toMatch(/could not evaluate etcdGuideWalFsyncSlow: parse error/);
+  });
+
+  it('marks only the disk alerts environment-dependent', () => {
+    const leader = rule('leader-changes');
+    const outcome = checkAlertWithPrometheus({
+      ...base,
+      rule: leader,
+      quiet: { ...inactive, alert: leader.prometheusAlert },
+      underFault: { ...fired(3_000), alert: leader.prometheusAlert },
+      crossCheck: {
+        quiet: { value: 0, member: undefined, fires: false, missing: undefined },
+        underFault: { value: 3, member: undefined, fires: true, missing: undefined },
+      },
+    });
+    expect(outcome.verdict).toBe('pass');
+    expect(outcome.environmentDependent).toBeUndefined();
   });
 });
