@@ -14,6 +14,7 @@ import { registerRun } from './cli/run-command.js';
 import { registerSetup } from './cli/setup-command.js';
 import { watchTermination } from './cli/signals.js';
 import { registerUp } from './cli/up-command.js';
+import { registerVerifyBackup } from './cli/verify-backup-command.js';
 import { registerVersions } from './cli/versions-command.js';
 import { enableVerboseLogging } from './log.js';
 
@@ -45,6 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerFaults(program);
   registerImages(program, globals);
   registerBench(program, globals);
+  registerVerifyBackup(program, globals);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
   try {
