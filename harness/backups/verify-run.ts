@@ -63,14 +63,16 @@ export const DEFAULT_MAX_AGE = '26h';
 /** How many older files a directory check verifies after a failed newest one, looking for a restorable backup. */
 const MAX_FILES_PER_DIR = 5;
 
-async function readable(path: string, what: string): Promise<'file' | 'dir'> {
+async function readable(
+  path: string,
+  what: string,
+  hint = 'Give the path of a snapshot file or of a directory of backups.',
+): Promise<'file' | 'dir'> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
   } catch {
-    throw new InputError(`${what} \`${path}\` does not exist.`, {
-      hint: 'Give the path of a snapshot file or of a directory of backups.',
-    });
+    throw new InputError(`${what} \`${path}\` does not exist.`, { hint });
   }
   try {
     await access(path, constants.R_OK | (info.isDirectory() ? constants.X_OK : 0));
@@ -114,7 +116,10 @@ export async function normalizeVerifyOptions(input: VerifyBackupInput): Promise<
     else files.push(path);
   }
   const remoteDir = input.remoteDir === undefined ? undefined : resolve(input.remoteDir);
-  if (remoteDir && (await readable(remoteDir, '--remote-dir')) !== 'dir')
+  if (
+    remoteDir &&
+    (await readable(remoteDir, '--remote-dir', 'Give the directory of the remote copies.')) !== 'dir'
+  )
     throw new InputError(`Expected \`--remote-dir\` to be a directory, got the file \`${remoteDir}\`.`);
   const encrypted = [...files];
   for (const dir of [...dirs, ...(remoteDir ? [remoteDir] : [])])
@@ -123,7 +128,13 @@ export async function normalizeVerifyOptions(input: VerifyBackupInput): Promise<
   let decryptKey: string | undefined;
   if (input.decryptKey !== undefined) {
     decryptKey = resolve(input.decryptKey);
-    if ((await readable(decryptKey, '--decrypt-key')) !== 'file')
+    if (
+      (await readable(
+        decryptKey,
+        '--decrypt-key',
+        'Give the passphrase file or armored gpg secret key the backups were encrypted for.',
+      )) !== 'file'
+    )
       throw new InputError(`Expected \`--decrypt-key\` to be a file, got the directory \`${decryptKey}\`.`);
   } else if (needsKey.length > 0) {
     throw new InputError(
@@ -155,7 +166,8 @@ export async function normalizeVerifyOptions(input: VerifyBackupInput): Promise<
         ['--cert', input.cert],
         ['--key', input.key],
       ] as const)
-        if (file !== undefined) await readable(resolve(file), flag);
+        if (file !== undefined)
+          await readable(resolve(file), flag, 'Give the TLS files of the live cluster.');
       tls = {
         caFile: resolve(input.cacert),
         certFile: input.cert && resolve(input.cert),
