@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerBench } from './cli/bench-command.js';
 import { registerCleanup } from './cli/cleanup-command.js';
+import { registerDrill } from './cli/drill-command.js';
 import { registerFaults } from './cli/faults-command.js';
 import type { GlobalOptions } from './cli/global-options.js';
 import { registerImages } from './cli/images-command.js';
@@ -47,6 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerImages(program, globals);
   registerBench(program, globals);
   registerVerifyBackup(program, globals);
+  registerDrill(program, globals);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
   try {

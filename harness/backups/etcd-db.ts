@@ -28,6 +28,8 @@ export interface EtcdMeta {
   readonly finishedCompactRevision: number | undefined;
   /** Member names and peer URLs of the cluster that wrote the file (members bucket). */
   readonly members: readonly { readonly id: string; readonly name?: string; readonly peerURLs?: string[] }[];
+  /** Alarms raised when the snapshot was taken (alarm bucket: etcdserverpb.AlarmMember keys): a restore keeps them. */
+  readonly alarms: readonly string[];
   readonly buckets: readonly string[];
 }
 
@@ -74,6 +76,13 @@ export function readEtcdMeta(db: BboltFile): EtcdMeta {
     }
     return undefined;
   });
+  const alarms: string[] = [];
+  db.forEach('alarm', (entry) => {
+    // AlarmMember: field 1 memberID (varint), field 2 alarm (varint: 1 NOSPACE, 2 CORRUPT).
+    const alarm = entry.key.length >= 2 ? entry.key[entry.key.length - 1] : undefined;
+    alarms.push(alarm === 1 ? 'NOSPACE' : alarm === 2 ? 'CORRUPT' : `alarm ${alarm}`);
+    return undefined;
+  });
   return {
     consistentIndex: number('meta', 'consistent_index'),
     term: number('meta', 'term'),
@@ -83,6 +92,7 @@ export function readEtcdMeta(db: BboltFile): EtcdMeta {
     scheduledCompactRevision: number('meta', 'scheduledCompactRev'),
     finishedCompactRevision: number('meta', 'finishedCompactRev'),
     members,
+    alarms,
     buckets: db.bucketNames(),
   };
 }

@@ -62,6 +62,10 @@ export interface RestoreDrillInput {
   readonly skipHashCheck: boolean;
   /** What the member must hold; resolved while the restore runs (the file's own reading). */
   readonly expected: Promise<SnapshotFacts | undefined>;
+  /** Alarms the snapshot carries: the restored member keeps them and never reports healthy. */
+  readonly alarms?: readonly string[];
+  /** More checks on the restored cluster while it runs (the drill compares it with its ledger). */
+  readonly onRestored?: (cluster: StartedCluster, facts: SnapshotFacts | undefined) => Promise<void>;
 }
 
 /** `snapshot restore` with the guide's flags, plus `--skip-hash-check` for a file without the SHA-256 trailer. */
@@ -103,7 +107,8 @@ export async function runRestoreDrill(
   const spec = ClusterSpec.etcd(input.version)
     .withMembers(input.members)
     .withNetwork(ctx.target.network)
-    .withStartTimeout(600_000)
+    // A member restored with an alarm never reports healthy: give it long enough to start, not the full wait.
+    .withStartTimeout(input.alarms?.length ? 20_000 : 180_000)
     .withDataDirInitializer(async (init) => {
       tool = toolLabel(init.binaries);
       const run: ToolRun = await runTool(
@@ -134,6 +139,7 @@ export async function runRestoreDrill(
       tool,
       restoreFailure,
       startFailure: restoreFailure ? undefined : describeError(error).split('\n')[0],
+      alarms: input.alarms,
       expected: await input.expected,
       durationMs: Date.now() - startedAt,
     };
@@ -159,6 +165,7 @@ export async function runRestoreDrill(
       ctx.recordTool(`etcdctl endpoint hashkv --rev=${hashRevision} on ${member.name}`, asToolRun(run));
       hashes[member.name] = run.json?.[0]?.HashKV?.hash;
     }
+    await input.onRestored?.(cluster, expected);
     return {
       ...base,
       tool,

@@ -25,7 +25,13 @@ import { type EtcdMeta, readEtcdMeta } from './etcd-db.js';
 import type { Inspection } from './inspect.js';
 import { inspectInBackground } from './inspect-async.js';
 import { decryptToPrivate, type PrivateFile, privateView } from './private-copy.js';
-import { restoreVersionFor, runRestoreDrill, toolLabel, writerOf } from './restore-drill.js';
+import {
+  type RestoreDrillInput,
+  restoreVersionFor,
+  runRestoreDrill,
+  toolLabel,
+  writerOf,
+} from './restore-drill.js';
 import { digestSnapshot, hasTrailer, type SnapshotDigest, TRAILER_BYTES } from './snapshot-file.js';
 
 export interface VerifyFileOptions {
@@ -38,11 +44,16 @@ export interface VerifyFileOptions {
   readonly allowNoHash: boolean;
   readonly decryptKey?: string;
   readonly compare?: LiveTarget;
+  /** More checks on the restored cluster while it runs. */
+  readonly onRestored?: RestoreDrillInput['onRestored'];
 }
 
 export interface FileVerification {
   readonly label: string;
+  /** Worst verdict over the file's findings. */
   readonly verdict: Verdict;
+  /** The integrity finding's verdict alone (is the file what etcd wrote, complete and unaltered). */
+  readonly integrity: Verdict;
   readonly revision: number | undefined;
 }
 
@@ -120,6 +131,8 @@ export async function verifyBackupFile(
           members: options.members,
           skipHashCheck: noTrailer && options.allowNoHash,
           expected,
+          alarms: quick?.alarms,
+          onRestored: options.onRestored,
         });
     const [inspected, statusRun, drillRecord] = await Promise.all([inspection, status, drill]);
     if (statusRun) ctx.recordTool(`${tool} snapshot status of ${options.label}`, statusRun);
@@ -228,6 +241,7 @@ export async function verifyBackupFile(
     return {
       label: options.label,
       verdict: worstVerdict(findings),
+      integrity: findings[0] ?? 'inconclusive',
       revision: inspected.opened ? inspected.scan?.revision : undefined,
     };
   } finally {

@@ -152,6 +152,8 @@ export interface RestoreDrillRecord {
   readonly skipHashCheck: boolean;
   readonly restoreFailure?: { readonly member: string; readonly exitCode: number; readonly message: string };
   readonly startFailure?: string;
+  /** Alarms in the snapshot's alarm bucket. */
+  readonly alarms?: readonly string[];
   readonly expected?: SnapshotFacts;
   readonly observed?: {
     readonly revision: number | undefined;
@@ -184,6 +186,12 @@ export function checkRestorable(record: RestoreDrillRecord): CheckOutcome {
       'fail',
       `\`${record.tool} snapshot restore\` refused it for ${record.restoreFailure.member}: "${record.restoreFailure.message}"`,
       `restore exit ${record.restoreFailure.exitCode}`,
+    );
+  if (record.startFailure && record.alarms?.length && /ALARM/.test(record.startFailure))
+    return outcome(
+      'fail',
+      `restored, but the member stays unhealthy: it raises the ${record.alarms.join(', ')} alarm the snapshot carries (taken while the alarm was active, kept in its alarm bucket), so a cluster restored from this backup refuses writes until \`etcdctl alarm disarm\` (after freeing space); the guide's restore procedure does not say so`,
+      `restore succeeded; start: ${record.startFailure}`,
     );
   if (record.startFailure || !record.observed)
     return outcome(
