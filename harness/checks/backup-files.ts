@@ -190,7 +190,7 @@ export function checkRestorable(record: RestoreDrillRecord): CheckOutcome {
   if (record.startFailure && record.alarms?.length && /ALARM/.test(record.startFailure))
     return outcome(
       'fail',
-      `restored, but the member stays unhealthy: it raises the ${record.alarms.join(', ')} alarm the snapshot carries (taken while the alarm was active, kept in its alarm bucket), so a cluster restored from this backup refuses writes until \`etcdctl alarm disarm\` (after freeing space); the guide's restore procedure does not say so`,
+      `restored, but the member stays unhealthy: it raises the ${[...new Set(record.alarms)].join(', ')} alarm the snapshot carries (${record.alarms.length} member entr${record.alarms.length === 1 ? 'y' : 'ies'}) (taken while the alarm was active, kept in its alarm bucket), so a cluster restored from this backup refuses writes until \`etcdctl alarm disarm\` (after freeing space); the guide's restore procedure does not say so`,
       `restore succeeded; start: ${record.startFailure}`,
     );
   if (record.startFailure || !record.observed)
