@@ -1,10 +1,23 @@
 // The public API of etcd-chaos: what scenarios (built-in and users') and library users import.
 
+export { type BackupEntry, listBackups } from './backups/backup-dir.js';
+export { DRILL_FAULTS, type DrillFault, type DrillOptions, runDrill } from './backups/drill.js';
+export { GUIDE_RETENTION } from './backups/durations.js';
+export { encryptSnapshot } from './backups/encryption.js';
+export { guideBackupScript } from './backups/guide-script.js';
+export { type Inspection, inspectSnapshotDb } from './backups/inspect.js';
+export { decryptToPrivate } from './backups/private-copy.js';
+export { runRestoreDrill, writerOf } from './backups/restore-drill.js';
+export { digestSnapshot, hasTrailer } from './backups/snapshot-file.js';
+export { verifyBackupFile } from './backups/verify-file.js';
 export { resolveEtcd } from './binaries/resolve-etcd.js';
 export type { EtcdBinaries } from './binaries/types.js';
 // Checks: pure functions from recorded data to outcomes, one module per claim family.
 export * from './checks/alerts.js';
 export * from './checks/backup.js';
+export * from './checks/backup-drill.js';
+export * from './checks/backup-files.js';
+export * from './checks/backup-guide.js';
 export * from './checks/compaction.js';
 export * from './checks/defrag.js';
 export * from './checks/membership.js';

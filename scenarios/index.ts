@@ -5,6 +5,7 @@ import backupRestore from './backup-restore.js';
 import compaction from './compaction.js';
 import defrag from './defrag.js';
 import downgradeRehearsal from './downgrade-rehearsal.js';
+import guideBackup from './guide-backup.js';
 import memberReplace from './member-replace.js';
 import metricsExposed from './metrics-exposed.js';
 import quorum from './quorum.js';
@@ -33,4 +34,6 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   // Full suite only (each starts three or four clusters on two releases): see `suites`.
   upgradeRehearsal,
   downgradeRehearsal,
+  // Full suite only: the guide's backup script drilled under faults, retention, encryption, cross-version restore.
+  guideBackup,
 ] as unknown as ScenarioDefinition[];
