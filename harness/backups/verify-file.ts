@@ -34,6 +34,9 @@ import {
 } from './restore-drill.js';
 import { digestSnapshot, hasTrailer, type SnapshotDigest, TRAILER_BYTES } from './snapshot-file.js';
 
+/** Files above this size skip `snapshot status` (see below). */
+const STATUS_MAX_BYTES = 256 * 1024 * 1024;
+
 export interface VerifyFileOptions {
   /** Absolute path of the user's file. */
   readonly path: string;
@@ -88,9 +91,14 @@ export async function verifyBackupFile(
     const binaries = await resolveEtcd(version, { signal: ctx.signal });
     const tool = toolLabel(binaries);
     const usable = (view.decryption?.ok ?? true) && plainSize > 0;
-    const status = usable
-      ? runTool(snapshotToolOf(binaries), ['snapshot', 'status', view.path, '-w', 'json'], 600_000)
-      : undefined;
+    // etcd's own `snapshot status` (bbolt tx.Check and a hash of every bucket) as a second opinion on consistency;
+    // above STATUS_MAX_BYTES it is left out: it reads the whole file once more on a core the restore needs (measured
+    // on a 1.3 GiB snapshot: 5.5 s alone, 23.6 s next to the restore, which it slowed from 7 s to 21 s), and the
+    // reader's walk applies the same rules.
+    const status =
+      usable && plainSize <= STATUS_MAX_BYTES
+        ? runTool(snapshotToolOf(binaries), ['snapshot', 'status', view.path, '-w', 'json'], 600_000)
+        : undefined;
     const expected: Promise<SnapshotFacts | undefined> = inspection.then((result) =>
       result.opened && result.scan
         ? {
@@ -122,9 +130,14 @@ export async function verifyBackupFile(
       ctx.step(
         `${options.label}: restore drill with ${tool} (${options.members} member${options.members === 1 ? '' : 's'})`,
       );
+    let restoreFinished: () => void = () => {};
+    const restored = new Promise<void>((resolve) => {
+      restoreFinished = resolve;
+    });
     const drill = notAttempted
       ? undefined
       : runRestoreDrill(ctx, {
+          onRestoreFinished: () => restoreFinished(),
           file: options.label,
           snapshotPath: view.path,
           version,
@@ -134,12 +147,20 @@ export async function verifyBackupFile(
           alarms: quick?.alarms,
           onRestored: options.onRestored,
         });
+    void drill?.then(
+      () => restoreFinished(),
+      () => restoreFinished(),
+    );
+    // The file is read for the last time by the restore and the reader: the SHA-256 after runs beside the member's start.
+    const after = Promise.all([inspection, status, drill ? restored : undefined]).then(() => {
+      ctx.step(`${options.label}: SHA-256 after`);
+      return digestSnapshot(options.path);
+    });
     const [inspected, statusRun, drillRecord] = await Promise.all([inspection, status, drill]);
     if (statusRun) ctx.recordTool(`${tool} snapshot status of ${options.label}`, statusRun);
     const digestBefore = await before;
     const plainDigest = encryption === 'none' ? digestBefore : await digestSnapshot(view.path);
-    ctx.step(`${options.label}: SHA-256 after`);
-    const digestAfter = await digestSnapshot(options.path);
+    const digestAfter = await after;
     await ctx.evidence.json(`${slug(options.label)}-file.json`, {
       file: options.path,
       view: view.how,
@@ -178,6 +199,10 @@ export async function verifyBackupFile(
           }
         : { opened: false, error: inspected.error },
       status: statusRun && { tool, exitCode: statusRun.exitCode, message: toolError(statusRun) },
+      statusSkipped:
+        usable && !statusRun
+          ? `\`${tool} snapshot status\` not run above ${STATUS_MAX_BYTES / 1048576} MiB (the reader's bbolt walk stands)`
+          : undefined,
     };
     const findings = [ctx.report(checkIntegrity(integrity)).verdict];
     findings.push(

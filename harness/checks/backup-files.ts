@@ -32,6 +32,8 @@ export interface IntegrityRecord {
       };
   /** `snapshot status` with the restoring version's tool (it runs bbolt's tx.Check()). */
   readonly status?: { readonly tool: string; readonly exitCode: number; readonly message: string };
+  /** Why `snapshot status` did not run. */
+  readonly statusSkipped?: string;
 }
 
 export function checkIntegrity(record: IntegrityRecord): CheckOutcome {
@@ -50,7 +52,7 @@ export function checkIntegrity(record: IntegrityRecord): CheckOutcome {
       : `bbolt: ${record.bbolt.error}`,
     record.status
       ? `\`${record.status.tool} snapshot status\`: exit ${record.status.exitCode}${record.status.exitCode === 0 ? '' : ` "${record.status.message}"`}`
-      : undefined,
+      : record.statusSkipped,
   ].filter(Boolean);
   const observed = facts.join('; ');
   const measurements = [measure('file size', record.sizeBytes, 'bytes')];
