@@ -2,7 +2,7 @@
 // own benchmark tool: ~1.4 GB) against `etcdutl snapshot restore` of the same file alone, measured in the same run:
 // restore, verify with a one-member drill, restore again, verify with a three-member drill. Goal: the one-member
 // verification within 2x the restore.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalizeVerifyOptions, runVerifyBackup } from '../backups/verify-run.js';
 import { resolveBenchmarkTool } from '../binaries/resolve-benchmark.js';
@@ -21,6 +21,10 @@ export interface VerifyBackupBenchOptions {
   readonly keys: number;
   readonly valueBytes: number;
   readonly version?: string;
+  /** A snapshot made earlier (with etcd's benchmark tool, e.g. by a previous run's --keep-snapshot): skips the puts. */
+  readonly snapshot?: string;
+  /** Keep the snapshot made here at this path. */
+  readonly keepSnapshot?: string;
   readonly onStep?: (message: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -48,9 +52,9 @@ export async function benchVerifyBackup(options: VerifyBackupBenchOptions): Prom
   const benchmark = await resolveBenchmarkTool();
   await using session = await Session.open();
   const work = await mkdtemp(join(session.workDir, 'bench-verify-'));
-  const snapshot = join(work, 'etcd-bench.db');
+  const snapshot = options.snapshot ?? join(work, 'etcd-bench.db');
   let putSeconds = 0;
-  {
+  if (!options.snapshot) {
     const cluster = await ClusterSpec.etcd(version)
       .withMembers(1)
       .withNetwork('loopback')
@@ -89,6 +93,7 @@ export async function benchVerifyBackup(options: VerifyBackupBenchOptions): Prom
     );
     if (save.exitCode !== 0) throw new HarnessError(`snapshot save failed: ${save.stderr}`);
     await (await cluster.stop()).remove();
+    if (options.keepSnapshot) await copyFile(snapshot, options.keepSnapshot);
   }
   const snapshotBytes = (await stat(snapshot)).size;
   const rows: VerifyBackupBenchRow[] = [];

@@ -97,8 +97,13 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
       1024,
     )
     .option('--etcd-version <version>', 'etcd version', 'default')
+    .option(
+      '--snapshot <file>',
+      'measure a snapshot made earlier (by --keep-snapshot) instead of writing the keys again',
+    )
+    .option('--keep-snapshot <file>', 'keep the snapshot made here, for --snapshot')
     .option('--json', 'last line: the result as JSON')
-    .action(async (options: QuickOptions & { keys: number; valueBytes: number }) => {
+    .action(async (options: QuickOptions & VerifyBenchOptions) => {
       await runVerifyBackupBench(options, globals().signal);
     });
 
@@ -232,8 +237,15 @@ async function runSuiteBench(options: QuickOptions, signal: AbortSignal): Promis
   }
 }
 
+interface VerifyBenchOptions {
+  keys: number;
+  valueBytes: number;
+  snapshot?: string;
+  keepSnapshot?: string;
+}
+
 async function runVerifyBackupBench(
-  options: QuickOptions & { keys: number; valueBytes: number },
+  options: QuickOptions & VerifyBenchOptions,
   signal: AbortSignal,
 ): Promise<void> {
   if (!options.json) process.stdout.write('\n== verify-backup of a large snapshot ==\n');
@@ -241,6 +253,8 @@ async function runVerifyBackupBench(
     keys: options.keys,
     valueBytes: options.valueBytes,
     version: options.etcdVersion,
+    snapshot: options.snapshot,
+    keepSnapshot: options.keepSnapshot,
     signal,
     onStep: (message) => process.stderr.write(`[bench] ${message}\n`),
   });
@@ -249,7 +263,7 @@ async function runVerifyBackupBench(
     return;
   }
   process.stdout.write(
-    `etcd ${result.version}: ${result.keys} keys, snapshot ${(result.snapshotBytes / 1073741824).toFixed(2)} GiB (${result.snapshotBytes} bytes), puts took ${result.putSeconds} s\n`,
+    `etcd ${result.version}: ${options.snapshot ? `snapshot ${options.snapshot}` : `${result.keys} keys`}, snapshot ${(result.snapshotBytes / 1073741824).toFixed(2)} GiB (${result.snapshotBytes} bytes), puts took ${result.putSeconds} s\n`,
   );
   for (const row of result.rows)
     process.stdout.write(
