@@ -84,6 +84,8 @@ export default defineScenario({
       const right = await decryptToPrivate(encrypted, method, key, rightDir);
       const bad = await decryptToPrivate(encrypted, method, wrong, wrongDir);
       const decrypted = right.decryption?.ok ? await digestSnapshot(right.path) : undefined;
+      // openssl's padding check passes a wrong key about once in 256 tries and writes noise: that is no decryption.
+      const wrongOutput = bad.decryption?.ok ? await digestSnapshot(bad.path) : undefined;
       ctx.report(
         checkEncryptionRoundTrip({
           method: method === 'gpg' ? 'gpg --symmetric' : 'openssl enc -aes-256-cbc -pbkdf2',
@@ -92,8 +94,10 @@ export default defineScenario({
           decrypted: right.decryption?.ok ?? false,
           decryptMessage: right.decryption?.message ?? '',
           identical: decrypted?.sha256 === original.sha256,
-          wrongKeyRefused: !(bad.decryption?.ok ?? true),
-          wrongKeyMessage: bad.decryption?.message ?? '',
+          wrongKeyRefused: !(bad.decryption?.ok ?? true) || wrongOutput?.sha256 !== original.sha256,
+          wrongKeyMessage: bad.decryption?.ok
+            ? 'the tool exited 0 but wrote noise, not the snapshot'
+            : (bad.decryption?.message ?? ''),
           sizeBytes: original.sizeBytes,
         }),
       );
