@@ -189,7 +189,8 @@ export function checkRestorable(record: RestoreDrillRecord): CheckOutcome {
       `\`${record.tool} snapshot restore\` refused it for ${record.restoreFailure.member}: "${record.restoreFailure.message}"`,
       `restore exit ${record.restoreFailure.exitCode}`,
     );
-  if (record.startFailure && record.alarms?.length && /ALARM/.test(record.startFailure))
+  // 3.5+ say `ALARM NOSPACE` on /health; 3.4 answers HTTP 503.
+  if (record.startFailure && record.alarms?.length && /ALARM|report healthy|503/.test(record.startFailure))
     return outcome(
       'fail',
       `restored, but the member stays unhealthy: it raises the ${[...new Set(record.alarms)].join(', ')} alarm the snapshot carries (${record.alarms.length} member entr${record.alarms.length === 1 ? 'y' : 'ies'}) (taken while the alarm was active, kept in its alarm bucket), so a cluster restored from this backup refuses writes until \`etcdctl alarm disarm\` (after freeing space); the guide's restore procedure does not say so`,
