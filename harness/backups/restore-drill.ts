@@ -146,7 +146,7 @@ export async function runRestoreDrill(
       ...base,
       tool,
       restoreFailure,
-      startFailure: restoreFailure ? undefined : describeError(error).split('\n')[0],
+      startFailure: restoreFailure ? undefined : startFailureOf(describeError(error)),
       alarms: input.alarms,
       expected: await input.expected,
       durationMs: Date.now() - startedAt,
@@ -184,6 +184,19 @@ export async function runRestoreDrill(
   } finally {
     await ctx.releaseCluster(cluster);
   }
+}
+
+/** The first line of a start failure, with the reason etcd logged (its fatal or error line's msg and error). */
+export function startFailureOf(message: string): string {
+  const [first = '', ...rest] = message.split('\n');
+  for (const line of rest) {
+    const level = /"level":"(fatal|error|panic)"/.exec(line);
+    if (!level) continue;
+    const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
+    const reason = /"error":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1]?.replace(/\\"/g, '"');
+    if (msg) return `${first} (etcd: ${msg}${reason ? `: ${reason}` : ''})`;
+  }
+  return first;
 }
 
 function asToolRun(run: {

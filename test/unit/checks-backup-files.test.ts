@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { type BackupEntry, isSnapshotName, timeFromName } from '../../harness/backups/backup-dir.js';
 import { formatDuration, parseDuration, parseRetention } from '../../harness/backups/durations.js';
-import { writerOf } from '../../harness/backups/restore-drill.js';
+import { startFailureOf, writerOf } from '../../harness/backups/restore-drill.js';
 import {
   checkRetentionStep,
   checkScriptHonest,
@@ -218,6 +218,18 @@ describe('parsers and names', () => {
     expect(isSnapshotName('etcd-1.db.enc')).toBe(true);
     expect(isSnapshotName('etcd-1.db.part')).toBe(false);
     expect(isSnapshotName('README')).toBe(false);
+  });
+
+  it("a start failure names etcd's own reason", () => {
+    const log = [
+      'etcd member m1 failed to start: etcd exited (code 1)',
+      '{"level":"info","msg":"starting an etcd server"}',
+      '{"level":"error","msg":"Failed to validate schema","error":"version \\"3.7.0\\" is not supported"}',
+    ].join('\n');
+    expect(startFailureOf(log)).toBe(
+      'etcd member m1 failed to start: etcd exited (code 1) (etcd: Failed to validate schema: version "3.7.0" is not supported)',
+    );
+    expect(startFailureOf('timed out')).toBe('timed out');
   });
 
   it('which etcd wrote a file, from its meta buckets', () => {
