@@ -83,7 +83,7 @@ export async function verifyBackupFile(
       dataBytes,
       collectKeys: options.compare !== undefined,
       // The page-level accounting (every page reachable once or free) costs another pass; above the size where
-      // `snapshot status` is skipped too, the walk of every bucket's tree (page ids, types, key order) stands.
+      // `snapshot status` is skipped too, the walk of the buckets it reads (page ids, page types) stands.
       consistency: plainSize <= STATUS_MAX_BYTES,
     });
     // The writer (cheap: the meta buckets) decides the restoring version; the full scan runs meanwhile.
@@ -203,7 +203,7 @@ export async function verifyBackupFile(
       status: statusRun && { tool, exitCode: statusRun.exitCode, message: toolError(statusRun) },
       statusSkipped:
         usable && !statusRun
-          ? `\`${tool} snapshot status\` and the page accounting not run above ${STATUS_MAX_BYTES / 1048576} MiB (the reader's walk of every bucket stands)`
+          ? `\`${tool} snapshot status\` and the page accounting not run above ${STATUS_MAX_BYTES / 1048576} MiB (the reader's walk of the key, meta, cluster, members and alarm buckets stands)`
           : undefined,
     };
     const findings = [ctx.report(checkIntegrity(integrity)).verdict];
