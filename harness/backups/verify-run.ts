@@ -121,10 +121,10 @@ export async function normalizeVerifyOptions(input: VerifyBackupInput): Promise<
     (await readable(remoteDir, '--remote-dir', 'Give the directory of the remote copies.')) !== 'dir'
   )
     throw new InputError(`Expected \`--remote-dir\` to be a directory, got the file \`${remoteDir}\`.`);
-  const encrypted = [...files];
+  const snapshotFiles = [...files];
   for (const dir of [...dirs, ...(remoteDir ? [remoteDir] : [])])
-    for (const name of await readdir(dir)) if (isSnapshotName(name)) encrypted.push(name);
-  const needsKey = encrypted.filter((name) => encryptionOf(name) !== 'none');
+    for (const name of await readdir(dir)) if (isSnapshotName(name)) snapshotFiles.push(name);
+  const needsKey = snapshotFiles.filter((name) => encryptionOf(name) !== 'none');
   let decryptKey: string | undefined;
   if (input.decryptKey !== undefined) {
     decryptKey = resolve(input.decryptKey);
