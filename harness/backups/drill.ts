@@ -24,6 +24,7 @@ import { type CheckOutcome, measure } from '../findings/finding.js';
 import type { ScenarioContext } from '../scenario/types.js';
 import { seedKeyspace } from '../upgrade/keyspace.js';
 import { isRoot, runCommand } from '../util/exec.js';
+import { capabilitiesOf } from '../versions/capabilities.js';
 import { checkLedger, readLedgerKeys } from '../workload/ledger-check.js';
 import type { LedgerWriter } from '../workload/ledger-writer.js';
 import { isSnapshotName } from './backup-dir.js';
@@ -307,6 +308,7 @@ async function oneRun(
       durationMs: result.durationMs,
       outputTail: output,
       produced: producedFiles,
+      verificationNote,
     };
   } finally {
     scriptDone = true;

@@ -24,6 +24,8 @@ export interface ScriptRunRecord {
   readonly outputTail: string;
   /** Snapshot files the run added to the backup directories, with their verification verdicts. */
   readonly produced: readonly ProducedFile[];
+  /** Why the script's own verification let a bad file through, when known (e.g. etcdctl printed its help). */
+  readonly verificationNote?: string;
 }
 
 export function checkScriptHonest(record: ScriptRunRecord): CheckOutcome {

@@ -78,6 +78,9 @@ describe('drill', () => {
     const corrupt = honesty(findings, 'run 2 under corrupt-save');
     expect(corrupt.verdict).toBe('fail');
     expect(corrupt.reason).toMatch(/exited 0 after writing a backup that fails verification/);
+    expect(corrupt.reason).toMatch(
+      /`etcdctl snapshot status` step printed the snapshot command's help and exited 0/,
+    );
     expect(findings.find((finding) => finding.check.startsWith('ledger up to revision'))?.verdict).toBe(
       'pass',
     );
