@@ -67,6 +67,9 @@ export async function verifyBackupFile(
   const dir = await mkdtemp(join(ctx.session.workDir, 'verify-'));
   const encryption = encryptionOf(options.path);
   ctx.step(`${options.label}: reading (SHA-256 before)`);
+  // The inode's ctime moves with any write and cannot be set back: with the SHA-256 before and after, it proves the
+  // file was not touched in between (the SHA-256 "before" is computed while the restore reads the file too).
+  const statBefore = await stat(options.path);
   const before = digestSnapshot(options.path);
   let view: PrivateFile | undefined;
   try {
@@ -76,17 +79,10 @@ export async function verifyBackupFile(
     } else {
       view = await privateView(options.path, dir, ctx.session.journal);
     }
-    const plainSize = (await stat(view.path)).size;
+    const snapshotPath = view.path;
+    const plainSize = (await stat(snapshotPath)).size;
     const dataBytes = hasTrailer(plainSize) ? plainSize - TRAILER_BYTES : plainSize;
-    const inspection = inspectInBackground({
-      path: view.path,
-      dataBytes,
-      collectKeys: options.compare !== undefined,
-      // The page-level accounting (every page reachable once or free) costs another pass; above the size where
-      // `snapshot status` is skipped too, the walk of the buckets it reads (page ids, page types) stands.
-      consistency: plainSize <= STATUS_MAX_BYTES,
-    });
-    // The writer (cheap: the meta buckets) decides the restoring version; the full scan runs meanwhile.
+    // The writer (cheap: the meta buckets) decides the restoring version.
     const quick = await inspectMetaOnly(view.path, dataBytes);
     const writer = writerOf(quick);
     const version = restoreVersionFor(writer, options.requestedVersion);
@@ -101,16 +97,6 @@ export async function verifyBackupFile(
       usable && plainSize <= STATUS_MAX_BYTES
         ? runTool(snapshotToolOf(binaries), ['snapshot', 'status', view.path, '-w', 'json'], 600_000)
         : undefined;
-    const expected: Promise<SnapshotFacts | undefined> = inspection.then((result) =>
-      result.opened && result.scan
-        ? {
-            revision: result.scan.revision,
-            liveKeys: result.scan.liveKeys,
-            kvHash: result.scan.kvHash,
-            hashMethod: "etcd-chaos's bbolt reader: CRC-32C over the key bucket as etcd's HashKV",
-          }
-        : undefined,
-    );
     const noTrailer = !hasTrailer(plainSize);
     // A file that is not a readable database and has no trailer: `snapshot restore` would only complain about the hash.
     const quickUnreadable = quick === undefined && noTrailer;
@@ -136,6 +122,28 @@ export async function verifyBackupFile(
     const restored = new Promise<void>((resolve) => {
       restoreFinished = resolve;
     });
+    // The restore first, alone: next to the reader's pass it took 11.8 s instead of 3.8 s on a 1.3 GiB snapshot. The
+    // reader then runs while the restored member starts (etcd rebuilds its index then, mostly on one core).
+    const inspection = (notAttempted ? Promise.resolve() : restored).then(() =>
+      inspectInBackground({
+        path: snapshotPath,
+        dataBytes,
+        collectKeys: options.compare !== undefined,
+        // The page-level accounting (every page reachable once or free) costs another pass; above the size where
+        // `snapshot status` is skipped too, the walk of the buckets it reads (page ids, page types) stands.
+        consistency: plainSize <= STATUS_MAX_BYTES,
+      }),
+    );
+    const expected: Promise<SnapshotFacts | undefined> = inspection.then((result) =>
+      result.opened && result.scan
+        ? {
+            revision: result.scan.revision,
+            liveKeys: result.scan.liveKeys,
+            kvHash: result.scan.kvHash,
+            hashMethod: "etcd-chaos's bbolt reader: CRC-32C over the key bucket as etcd's HashKV",
+          }
+        : undefined,
+    );
     const drill = notAttempted
       ? undefined
       : runRestoreDrill(ctx, {
@@ -163,12 +171,29 @@ export async function verifyBackupFile(
     const digestBefore = await before;
     const plainDigest = encryption === 'none' ? digestBefore : await digestSnapshot(view.path);
     const digestAfter = await after;
+    const statAfter = await stat(options.path);
+    const metadataChanged =
+      statAfter.ctimeMs !== statBefore.ctimeMs ||
+      statAfter.size !== statBefore.size ||
+      statAfter.ino !== statBefore.ino;
     await ctx.evidence.json(`${slug(options.label)}-file.json`, {
       file: options.path,
       view: view.how,
       sizeBytes: digestBefore.sizeBytes,
       sha256Before: digestBefore.sha256,
       sha256After: digestAfter.sha256,
+      statBefore: {
+        size: statBefore.size,
+        mtimeMs: statBefore.mtimeMs,
+        ctimeMs: statBefore.ctimeMs,
+        ino: statBefore.ino,
+      },
+      statAfter: {
+        size: statAfter.size,
+        mtimeMs: statAfter.mtimeMs,
+        ctimeMs: statAfter.ctimeMs,
+        ino: statAfter.ino,
+      },
       decryptedSha256: encryption === 'none' ? undefined : plainDigest.sha256,
       trailer: { bodySha256: plainDigest.bodySha256, lastBytes: plainDigest.lastBytes },
       writer,
@@ -182,6 +207,7 @@ export async function verifyBackupFile(
       sizeBytes: digestBefore.sizeBytes,
       sha256Before: digestBefore.sha256,
       sha256After: digestAfter.sha256,
+      metadataChanged,
       decryption: view.decryption,
       trailer: trailerState(plainDigest, inspected),
       allowNoHash: options.allowNoHash,

@@ -14,6 +14,8 @@ export interface IntegrityRecord {
   /** SHA-256 of the user's file before and after the verification. */
   readonly sha256Before: string;
   readonly sha256After: string;
+  /** The file's size, inode or ctime moved between the start and the end of the check (something wrote to it). */
+  readonly metadataChanged?: boolean;
   /** Encrypted files: how they were decrypted (or why not). */
   readonly decryption?: { readonly method: string; readonly ok: boolean; readonly message: string };
   readonly trailer: TrailerState;
@@ -42,7 +44,7 @@ export function checkIntegrity(record: IntegrityRecord): CheckOutcome {
     "the file's SHA-256 trailer matches its content, the bbolt database is consistent and complete, and the file is unchanged by the check";
   const facts = [
     `${formatBytes(record.sizeBytes)} (${record.sizeBytes} bytes)`,
-    `SHA-256 ${record.sha256Before.slice(0, 16)}… before, ${record.sha256After === record.sha256Before ? 'identical after' : `${record.sha256After.slice(0, 16)}… after`}`,
+    `SHA-256 ${record.sha256Before.slice(0, 16)}… before, ${record.sha256After === record.sha256Before ? 'identical after' : `${record.sha256After.slice(0, 16)}… after`}${record.metadataChanged ? ', size/inode/ctime changed' : ', size/inode/ctime unchanged'}`,
     record.decryption
       ? `${record.decryption.method}: ${record.decryption.ok ? 'decrypted' : record.decryption.message}`
       : undefined,
@@ -64,10 +66,10 @@ export function checkIntegrity(record: IntegrityRecord): CheckOutcome {
     observed,
     measurements,
   });
-  if (record.sha256After !== record.sha256Before)
+  if (record.sha256After !== record.sha256Before || record.metadataChanged)
     return outcome(
       'fail',
-      'the file changed while it was verified (is a backup job still writing it?): its SHA-256 differs before and after',
+      `the file changed while it was verified (is a backup job still writing it?): its ${record.sha256After !== record.sha256Before ? 'SHA-256 differs' : 'size, inode or ctime moved'} before and after`,
     );
   if (record.sizeBytes === 0) return outcome('fail', 'the file is empty (0 bytes): no snapshot in it');
   if (record.decryption && !record.decryption.ok)

@@ -267,7 +267,7 @@ async function runVerifyBackupBench(
   );
   for (const row of result.rows)
     process.stdout.write(
-      `${row.what.padEnd(58)} ${`${row.seconds} s`.padStart(10)} ${row.ratioToRestore === undefined ? '' : `${row.ratioToRestore}x restore`}${row.verdict ? `  (${row.verdict})` : ''}\n`,
+      `${row.what.padEnd(58)} ${`${row.seconds} s`.padStart(10)} ${row.ratioToRestore === undefined ? '' : `${row.ratioToRestore}x restore`}${row.verdict ? `  (${row.verdict})` : ''}  [load ${row.loadAverage}]\n`,
     );
   const oneMember = result.rows.find((row) => row.what.includes('1-member'));
   process.stdout.write(
