@@ -57,7 +57,7 @@ export function checkScriptHonest(record: ScriptRunRecord): CheckOutcome {
     if (bad.length > 0)
       return outcome(
         'fail',
-        `the script exited 0 after writing a backup that fails verification: ${describeBad}`,
+        `the script exited 0 after writing a backup that fails verification: ${describeBad}${record.verificationNote ? `. ${record.verificationNote}` : ''}`,
       );
     if (good.length === 0) return outcome('fail', 'the script exited 0 but wrote no backup file');
     return outcome(
