@@ -7,6 +7,7 @@ import compaction from './compaction.js';
 import dashboardMetrics from './dashboard-metrics.js';
 import defrag from './defrag.js';
 import downgradeRehearsal from './downgrade-rehearsal.js';
+import guideBackup from './guide-backup.js';
 import memberReplace from './member-replace.js';
 import metricsExposed from './metrics-exposed.js';
 import quorum from './quorum.js';
@@ -37,4 +38,6 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   upgradeRehearsal,
   downgradeRehearsal,
   alertCoverage,
+  // Full suite only: the guide's backup script drilled under faults, retention, encryption, cross-version restore.
+  guideBackup,
 ] as unknown as ScenarioDefinition[];

@@ -40,6 +40,14 @@ export const CLAIM_IDS = [
   'downgrade.supported',
   'upgrade.snapshot-compat',
   'tls.mismatch',
+  'backup.intact',
+  'backup.restorable',
+  'backup.matches-live',
+  'backup.fresh',
+  'backup.retention',
+  'backup.encryption',
+  'backup.script-honest',
+  'restore.cross-version',
 ] as const;
 
 export type ClaimId = (typeof CLAIM_IDS)[number];
@@ -187,6 +195,53 @@ const CLAIMS: Readonly<Record<ClaimId, Omit<Claim, 'id'>>> = {
     title: 'a client with the wrong CA or certificate is refused, and health checks say why',
     statement: 'a client with a wrong CA or certificate is refused, and health checks report why',
     source: `${GUIDE}, "apiserver connection refused" (endpoint health; "certificate mismatch"); etcd docs op-guide/security.md`,
+  },
+  'backup.intact': {
+    title: 'a backup file is an intact etcd snapshot',
+    statement:
+      "a backup file carries etcd's SHA-256 trailer and matches it, is a consistent bbolt database (not truncated), and was not changed while it was checked",
+    source: `${GUIDE}, "Snapshot restore failure" ("Verify snapshot integrity", "corrupted upload"); etcd etcdutl/snapshot/v3_snapshot.go (SHA-256 trailer, bbolt tx.Check)`,
+  },
+  'backup.restorable': {
+    title: 'a backup file restores into a working member holding exactly its data',
+    statement:
+      "a backup restores into fresh data dirs, the restored member starts, and its revision, key count and KV hash at the snapshot revision equal the file's",
+    source: `${GUIDE}, "Backup Strategy Summary" ("Verification: perform a restore test at least once per month"), "Full Cluster Failure"; etcd docs op-guide/recovery.md`,
+  },
+  'backup.matches-live': {
+    title: 'a backup holds what the live cluster held at its revision',
+    statement:
+      'the live cluster at the snapshot revision holds the same keys (with the same modification revisions) as the backup',
+    source: `${GUIDE}, "Backup Strategy Summary" ("Verification"); etcd docs op-guide/recovery.md`,
+  },
+  'backup.fresh': {
+    title: 'a recent restorable backup exists, with no gap longer than the schedule',
+    statement:
+      'the newest restorable backup is younger than the schedule allows (daily by default) and consecutive backups are no farther apart',
+    source: `${GUIDE}, "Backup Strategy Summary" ("Frequency: at least daily"), "Automated Backup with CronJob"`,
+  },
+  'backup.retention': {
+    title: 'backups are kept as long as the strategy says, and no longer deleted',
+    statement:
+      'local backups cover 7 days and remote copies at least 30 days; a retention step deletes exactly what it promises and never the newest good backup',
+    source: `${GUIDE}, "Backup Strategy Summary" ("Retention: keep local backups for 7 days, remote copies for ≥30 days"), "Automated Backup with CronJob" (find -mtime +7 / +$RETENTION_DAYS)`,
+  },
+  'backup.encryption': {
+    title: 'an encrypted backup decrypts byte for byte with its key',
+    statement:
+      'a snapshot encrypted with gpg or openssl decrypts with the right key to the identical file, and the wrong key does not decrypt it',
+    source: `${GUIDE}, "Backup Strategy Summary" ("encrypt files locally with gpg or openssl")`,
+  },
+  'backup.script-honest': {
+    title: "a backup script's exit status says whether it wrote a good backup",
+    statement:
+      'a backup script exits 0 only after writing a complete, restorable snapshot, and its verification step fails on a corrupt one',
+    source: `${GUIDE}, "Automated Backup with CronJob" (set -euo pipefail; etcdctl snapshot status "verifies" the file); etcd 3.6 CHANGELOG (snapshot status moved to etcdutl)`,
+  },
+  'restore.cross-version': {
+    title: "a snapshot restores with the neighbouring minor version's tools",
+    statement: "a snapshot from 3.N restores with 3.N+1's tools, and one from 3.N+1 with 3.N's",
+    source: `${GUIDE}, "Snapshot restore failure" ("Try restoring with a different etcd version in a container")`,
   },
 };
 

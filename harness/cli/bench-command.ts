@@ -4,6 +4,7 @@ import { benchCluster, type ClusterBenchRow } from '../bench/cluster-bench.js';
 import { benchFidelity, type FidelityRow } from '../bench/fidelity-bench.js';
 import { benchLoad, type LoadRow } from '../bench/load-bench.js';
 import { benchSuite, type SuiteBenchRow } from '../bench/suite-bench.js';
+import { benchVerifyBackup } from '../bench/verify-backup-bench.js';
 import { dockerUnavailableReason } from '../cluster/docker/engine.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import type { ScenarioDefinition } from '../scenario/types.js';
@@ -89,6 +90,29 @@ export function registerBench(
     });
 
   bench
+    .command('verify-backup')
+    .description(
+      "verify-backup of a large snapshot made with etcd's benchmark tool (1M keys, ~1.4 GB), 1- and 3-member drills, against `etcdutl snapshot restore` alone",
+    )
+    .option('--keys <n>', 'keys to write', parseIntegerOption('--keys', 'a positive integer'), 1_000_000)
+    .option(
+      '--value-bytes <n>',
+      'value size',
+      parseIntegerOption('--value-bytes', 'a positive integer'),
+      1024,
+    )
+    .option('--etcd-version <version>', 'etcd version', 'default')
+    .option(
+      '--snapshot <file>',
+      'measure a snapshot made earlier (by --keep-snapshot) instead of writing the keys again',
+    )
+    .option('--keep-snapshot <file>', 'keep the snapshot made here, for --snapshot')
+    .option('--json', 'last line: the result as JSON')
+    .action(async (options: QuickOptions & VerifyBenchOptions) => {
+      await runVerifyBackupBench(options, globals().signal);
+    });
+
+  bench
     .command('all')
     .description('every benchmark (cluster, fidelity --quick, load --quick, suite)')
     .option('--json', 'one JSON line per benchmark')
@@ -98,6 +122,10 @@ export function registerBench(
       await runFidelityBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
       await runLoadBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
       await runSuiteBench({ json: options.json, etcdVersion: 'default' }, builtIn, signal);
+      await runVerifyBackupBench(
+        { json: options.json, etcdVersion: 'default', keys: 1_000_000, valueBytes: 1024 },
+        signal,
+      );
     });
 }
 
@@ -217,6 +245,44 @@ async function runSuiteBench(
       `total ${(result.wallMs / 1000).toFixed(1)} s for etcd ${result.version} = ${Math.round(result.ratioToBudget * 100)}% of the ${result.budgetMs / 1000} s budget\n`,
     );
   }
+}
+
+interface VerifyBenchOptions {
+  keys: number;
+  valueBytes: number;
+  snapshot?: string;
+  keepSnapshot?: string;
+}
+
+async function runVerifyBackupBench(
+  options: QuickOptions & VerifyBenchOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  if (!options.json) process.stdout.write('\n== verify-backup of a large snapshot ==\n');
+  const result = await benchVerifyBackup({
+    keys: options.keys,
+    valueBytes: options.valueBytes,
+    version: options.etcdVersion,
+    snapshot: options.snapshot,
+    keepSnapshot: options.keepSnapshot,
+    signal,
+    onStep: (message) => process.stderr.write(`[bench] ${message}\n`),
+  });
+  if (options.json) {
+    printJsonLine({ bench: 'verify-backup', ...result });
+    return;
+  }
+  process.stdout.write(
+    `etcd ${result.version}: ${options.snapshot ? `snapshot ${options.snapshot}` : `${result.keys} keys`}, snapshot ${(result.snapshotBytes / 1073741824).toFixed(2)} GiB (${result.snapshotBytes} bytes), puts took ${result.putSeconds} s\n`,
+  );
+  for (const row of result.rows)
+    process.stdout.write(
+      `${row.what.padEnd(58)} ${`${row.seconds} s`.padStart(10)} ${row.ratioToRestore === undefined ? '' : `${row.ratioToRestore}x restore`}${row.verdict ? `  (${row.verdict})` : ''}  [load ${row.loadAverage}]\n`,
+    );
+  const oneMember = result.rows.find((row) => row.what.includes('1-member'));
+  process.stdout.write(
+    `goal: the 1-member verification within 2x the restore alone: ${oneMember?.ratioToRestore ?? '?'}x\n`,
+  );
 }
 
 function clusterHeader(): string {

@@ -6,6 +6,7 @@ import { packageVersion } from '../util/package-info.js';
 import { registerAlerts } from './alerts-command.js';
 import { registerBench } from './bench-command.js';
 import { registerCleanup } from './cleanup-command.js';
+import { registerDrill } from './drill-command.js';
 import { registerFaults } from './faults-command.js';
 import type { GlobalOptions } from './global-options.js';
 import { registerImages } from './images-command.js';
@@ -15,6 +16,7 @@ import { registerReport } from './report-command.js';
 import { registerRun } from './run-command.js';
 import { registerSetup } from './setup-command.js';
 import { registerUp } from './up-command.js';
+import { registerVerifyBackup } from './verify-backup-command.js';
 import { registerVersions } from './versions-command.js';
 
 /** What the application gives the library's CLI: the built-in scenarios, in suite order, and the rehearsals. */
@@ -45,6 +47,8 @@ export function buildProgram(builtIns: BuiltIns, globals: () => GlobalOptions): 
   registerImages(program, globals);
   registerBench(program, globals, builtIns.scenarios);
   registerAlerts(program, globals);
+  registerVerifyBackup(program, globals);
+  registerDrill(program, globals);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;

@@ -20,7 +20,7 @@ import {
 import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
-import { executeSuite } from './suite-execution.js';
+import { executeSuiteWithProgress } from './suite-execution.js';
 
 /** The scenarios a rehearsal runs, handed in by the composition root. */
 export interface RehearsalScenarios {
@@ -92,7 +92,7 @@ export function registerRehearse(
       const { from, to, scenario, params, target } = normalizeOptions(options, rehearsals);
       const reportDir = await prepareReportDir(options.reportDir);
       process.stderr.write(`${scenario.id}: ${from} → ${to}\n`);
-      const { result, resultPath, reports } = await executeSuite(
+      const { result, resultPath, reports } = await executeSuiteWithProgress(
         {
           scenarios: [scenario],
           repeat: 1,
@@ -107,9 +107,8 @@ export function registerRehearse(
           accepted: [],
           requestedVersion: `${options.downgrade ? 'downgrade' : 'upgrade'} ${options.from} → ${options.to}`,
           presets: options.preset ? [options.preset] : [],
-          tty: false,
-          indent: '  ',
         },
+        { tty: false, indent: '  ' },
         globals(),
       );
       if (options.json)

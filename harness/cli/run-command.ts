@@ -14,7 +14,7 @@ import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
 import { availableScenarios, selectScenarios } from './scenario-selection.js';
-import { executeSuite } from './suite-execution.js';
+import { executeSuiteWithProgress } from './suite-execution.js';
 
 interface RunOptions extends TargetOptions {
   suite: string;
@@ -87,7 +87,7 @@ export function registerRun(
         scenarios.map((scenario) => scenario.id),
       );
       const reportDir = await prepareReportDir(options.reportDir);
-      const { result, resultPath, reports } = await executeSuite(
+      const { result, resultPath, reports } = await executeSuiteWithProgress(
         {
           scenarios,
           repeat: options.repeat,
@@ -101,8 +101,8 @@ export function registerRun(
           accepted,
           requestedVersion: options.etcdVersion,
           presets: options.preset ? [options.preset] : [],
-          tty: useTty(options),
         },
+        { tty: useTty(options) },
         globals(),
       );
       if (options.json)

@@ -1,148 +1,64 @@
-// What `run` and `rehearse-upgrade` share: provision, run the planned scenarios (repetitions included) with progress,
-// rewrite DIR/result.json after every scenario (complete: false until the end, so a crash leaves a valid partial
-// result), account for everything an interruption kept from running, then render every format.
+// The CLI's way of showing a run (harness/suite/execute.ts): a listr2 task list on a terminal, plain lines otherwise,
+// with the process-wide termination watch deciding what an interruption records.
 import { Listr, ProcessOutput } from 'listr2';
-import { resolveEtcd } from '../binaries/resolve-etcd.js';
-import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
-import type { ClaimCatalogue } from '../claims/catalogue.js';
+import { HarnessError } from '../errors.js';
 import type { Finding } from '../findings/finding.js';
-import { type RenderedReports, renderReports } from '../report/render.js';
-import { buildRunResult, type RunMetadata } from '../result/build-result.js';
+import type { RenderedReports } from '../report/render.js';
 import type { RunResult } from '../result/format.js';
-import { writeRunResult } from '../result/result-file.js';
+import type { PlannedRun } from '../scenario/runner.js';
 import {
-  combineOutcomes,
-  notRunOutcome,
-  notRunReason,
-  type PlannedRun,
-  planRuns,
-  runScenario,
-  type ScenarioOutcome,
-  type ScenarioRunOptions,
-} from '../scenario/runner.js';
-import type { Intensity, RunTarget, ScenarioDefinition } from '../scenario/types.js';
-import { Session } from '../session.js';
-import type { EtcdVersion } from '../versions/version.js';
-import { networkOfTarget } from './cluster-options.js';
+  type ExecutionContext,
+  executeSuite,
+  type RunOne,
+  type SuiteDriver,
+  type SuiteExecution,
+} from '../suite/execute.js';
 import type { GlobalOptions } from './global-options.js';
 import { lineProgress } from './progress.js';
 
-export interface SuiteExecution {
-  readonly scenarios: readonly ScenarioDefinition[];
-  readonly repeat: number;
-  readonly intensity: Intensity;
-  readonly target: RunTarget;
-  /** Releases to provision besides the target's (a rehearsal's starting release). */
-  readonly extraVersions?: readonly EtcdVersion[];
-  readonly catalogue: ClaimCatalogue;
-  readonly params: ScenarioRunOptions['params'];
-  /** Prepared (validated, writable) report dir. */
-  readonly reportDir: string;
-  readonly suite: RunMetadata['suite'];
-  readonly strict: boolean;
-  readonly accepted: readonly string[];
-  readonly requestedVersion: string;
-  readonly presets: readonly string[];
+export interface SuiteDisplay {
   /** A task list on a terminal; plain lines otherwise (CI logs, pipes, --json). */
   readonly tty: boolean;
   /** Indent of the plain progress lines. */
   readonly indent?: string;
+  /** Nothing on stderr but provisioning (e.g. `--json` of commands with their own summary). */
+  readonly quiet?: boolean;
 }
 
-export interface SuiteExecutionResult {
-  readonly result: RunResult;
-  readonly resultPath: string;
-  readonly reports: RenderedReports;
-}
-
-export async function executeSuite(
-  execution: SuiteExecution,
-  globals: GlobalOptions,
-): Promise<SuiteExecutionResult> {
-  const { signal, termination } = globals;
-  const startedAt = new Date();
-  const plan = planRuns(execution.scenarios, execution.repeat);
-  const outcomes: ScenarioOutcome[] = [];
-  let network: string = execution.target.backend === 'docker' ? 'docker' : execution.target.network;
-  const metadata = (complete: boolean): RunMetadata => ({
-    runId,
-    startedAt,
-    endedAt: new Date(),
-    suite: execution.suite,
-    intensity: execution.intensity,
-    repeat: execution.repeat,
-    strict: execution.strict,
-    accepted: execution.accepted,
-    target: execution.target,
-    requestedVersion: execution.requestedVersion,
-    presets: execution.presets,
-    network,
-    catalogue: execution.catalogue,
-    complete,
-    interruption: termination.received(),
-  });
-  // Until a session exists the run has no id of its own: a provisional one keeps an early partial result valid.
-  let runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}-provisioning`;
-  const resultSoFar = (complete: boolean, reason: string): RunResult => {
-    const pending = plan
-      .slice(outcomes.length)
-      .map((run) => notRunOutcome(run, reason, { ...execution, catalogue: execution.catalogue }));
-    return buildRunResult(combineOutcomes([...outcomes, ...pending]), metadata(complete));
+/** How a command's run shows progress and learns of an interruption: the CLI's display and termination watch. */
+export function progressContext(display: SuiteDisplay, globals: GlobalOptions): ExecutionContext {
+  const driver: SuiteDriver | undefined = display.quiet
+    ? undefined
+    : display.tty
+      ? (plan, runOne) => runWithTaskList(plan, runOne, repeatOf(plan))
+      : (plan, runOne) => runWithLines(plan, runOne, repeatOf(plan), display.indent ?? '', globals.signal);
+  return {
+    signal: globals.signal,
+    interruption: () => globals.termination.received(),
+    driver,
+    onProgress: lineProgress(),
   };
-  const writeProgress = () =>
-    writeRunResult(
-      execution.reportDir,
-      resultSoFar(false, 'not run: the run had not reached it when this file was written'),
-    );
-  writeProgress();
-
-  try {
-    // Provision before the clock of any scenario starts, with progress: a cold cache builds etcd from source.
-    const progress = lineProgress();
-    for (const version of [...(execution.extraVersions ?? []), execution.target.version])
-      await resolveEtcd(version, { onProgress: progress, signal });
-    await resolveToxiproxy({ onProgress: progress, signal });
-    await using session = await Session.open({ onProgress: progress });
-    runId = session.runId;
-    network = await networkOfTarget(execution.target, session);
-    writeProgress();
-    const runOne = async (
-      run: PlannedRun,
-      onEvent: ScenarioRunOptions['onEvent'],
-    ): Promise<ScenarioOutcome | undefined> => {
-      if (signal.aborted) return undefined;
-      const outcome = await runScenario(run.definition, {
-        intensity: execution.intensity,
-        target: execution.target,
-        session,
-        reportDir: execution.reportDir,
-        signal,
-        catalogue: execution.catalogue,
-        params: execution.params,
-        repetition: run.repetition,
-        onEvent,
-      });
-      outcomes.push(outcome);
-      writeProgress();
-      return outcome;
-    };
-    if (execution.tty) await runWithTaskList(plan, runOne, execution.repeat);
-    else await runWithLines(plan, runOne, execution.repeat, execution.indent ?? '', signal);
-  } catch (error) {
-    // An interruption while provisioning or opening the session is accounted for below; anything else is an error
-    // of the run itself, but what was found so far is already on disk.
-    if (!signal.aborted) throw error;
-  }
-  const result = resultSoFar(true, signal.aborted ? notRunReason(signal) : 'not run');
-  const resultPath = writeRunResult(execution.reportDir, result);
-  const reports = await renderReports(result, execution.reportDir);
-  return { result, resultPath, reports };
 }
 
-type RunOne = (
-  run: PlannedRun,
-  onEvent: ScenarioRunOptions['onEvent'],
-) => Promise<ScenarioOutcome | undefined>;
+/** The run with the CLI's progress display and its termination watch. */
+export async function executeSuiteWithProgress(
+  execution: SuiteExecution,
+  display: SuiteDisplay,
+  globals: GlobalOptions,
+): Promise<{ readonly result: RunResult; readonly resultPath: string; readonly reports: RenderedReports }> {
+  const { result, resultPath, reports } = await executeSuite(execution, progressContext(display, globals));
+  return { result, resultPath, reports: renderedOf(reports) };
+}
+
+/** Commands render every format (the library's default); this narrows the type for them. */
+export function renderedOf(reports: RenderedReports | undefined): RenderedReports {
+  if (!reports) throw new HarnessError('the run rendered no reports');
+  return reports;
+}
+
+function repeatOf(plan: readonly PlannedRun[]): number {
+  return Math.max(1, ...plan.map((run) => run.repetition));
+}
 
 function label(run: PlannedRun, repeat: number): string {
   return repeat > 1 ? `${run.definition.id} (${run.repetition}/${repeat})` : run.definition.id;

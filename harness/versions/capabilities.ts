@@ -11,6 +11,12 @@ export interface EtcdCapabilities {
   readonly hasEtcdutl: boolean;
   /** Tool for `snapshot status`/`snapshot restore`: 3.6 removed them from etcdctl (3.5 warns they are deprecated). */
   readonly snapshotTool: SnapshotTool;
+  /**
+   * What `etcdctl snapshot status FILE` does, the guide's backup script's verification step: `works` (3.4), `deprecated`
+   * (3.5: works, warns, exits 1 on a bad file), `help-only` (3.6+: the command moved to etcdutl; etcdctl prints the
+   * `snapshot` command's help and exits 0 whatever FILE is; measured on 3.6.16 and 3.7.3, see DESIGN.md).
+   */
+  readonly etcdctlSnapshotStatus: 'works' | 'deprecated' | 'help-only';
   /** `snapshot restore --bump-revision --mark-compacted` (etcdutl 3.5.10+, 3.6+). */
   readonly restoreBumpRevision: boolean;
   /** `etcdctl downgrade validate|enable|cancel` works against the server (3.6+). */
@@ -74,6 +80,7 @@ const BASE: Omit<EtcdCapabilities, 'version'> = {
   logFlags: ['--logger=zap', '--log-outputs=stderr'],
   hasEtcdutl: false,
   snapshotTool: 'etcdctl',
+  etcdctlSnapshotStatus: 'works',
   restoreBumpRevision: false,
   downgradeApi: false,
   checkV2store: false,
@@ -143,6 +150,7 @@ const RULES: readonly Rule[] = [
       logFlags: [],
       hasEtcdutl: true,
       snapshotTool: 'etcdutl',
+      etcdctlSnapshotStatus: 'deprecated',
       debuggingDbTotalSizeMetric: undefined,
       applyDurationMetric: 'etcd_server_apply_duration_seconds',
     },
@@ -154,6 +162,7 @@ const RULES: readonly Rule[] = [
     from: '3.6.0',
     set: {
       downgradeApi: true,
+      etcdctlSnapshotStatus: 'help-only',
       checkV2store: false,
       removedFlags: REMOVED_IN_3_6,
       // upgrades/upgrade_3_6.md "Update 3.5" (3.5.24 through 3.5.26 fix upgrade blockers: zombie members).

@@ -1,0 +1,47 @@
+// Encrypting a snapshot the ways the guide's "Backup Strategy Summary" suggests ("encrypt files locally with gpg or
+// openssl"): `gpg --symmetric` with a passphrase file, `openssl enc -aes-256-cbc -pbkdf2 -salt` with the same. The
+// decryption side (verify-backup's) is private-copy.ts; these are the commands a backup script would run.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runTool, type ToolRun } from '../procedures/tool-run.js';
+
+export type EncryptionMethod = 'gpg' | 'openssl';
+
+export async function encryptSnapshot(
+  method: EncryptionMethod,
+  source: string,
+  target: string,
+  keyFile: string,
+  workDir: string,
+): Promise<ToolRun> {
+  if (method === 'openssl')
+    return runTool('openssl', [
+      'enc',
+      '-aes-256-cbc',
+      '-pbkdf2',
+      '-salt',
+      '-in',
+      source,
+      '-out',
+      target,
+      '-pass',
+      `file:${keyFile}`,
+    ]);
+  const home = join(workDir, 'gnupg-encrypt');
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  return runTool('env', [
+    `GNUPGHOME=${home}`,
+    'gpg',
+    '--batch',
+    '--yes',
+    '--quiet',
+    '--pinentry-mode',
+    'loopback',
+    '--passphrase-file',
+    keyFile,
+    '--symmetric',
+    '--output',
+    target,
+    source,
+  ]);
+}
