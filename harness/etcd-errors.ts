@@ -9,7 +9,6 @@ import { HarnessError } from './errors.js';
  * exists: the request never left the client. `client-closed` is etcd3 refusing a call on a closed client.
  */
 export type EtcdFailureReason =
-  | 'no-space'
   | 'request-too-large'
   | 'too-many-requests'
   | 'invalid-argument'
@@ -35,6 +34,12 @@ export type EtcdFailureReason =
 
 /** Why the outcome of a request is unknown: it may or may not have applied. */
 export type EtcdAmbiguousReason =
+  /**
+   * `mvcc: database space exceeded`: either refused before it was proposed (the NOSPACE alarm is on: not applied) or
+   * the put that crossed the quota, which etcd applies and then answers with this error (quotaApplierV3.Put in
+   * server/etcdserver/apply): the client cannot tell which.
+   */
+  | 'no-space'
   | 'deadline-exceeded'
   | 'unavailable'
   | 'connection-dropped'
@@ -92,7 +97,7 @@ const MESSAGE_RULES: readonly Rule[] = [
   ['context deadline exceeded', { kind: 'ambiguous', reason: 'deadline-exceeded' }],
   ['context canceled', { kind: 'ambiguous', reason: 'cancelled' }],
   ['Connection dropped', { kind: 'ambiguous', reason: 'connection-dropped' }],
-  ['mvcc: database space exceeded', { kind: 'definite', reason: 'no-space' }],
+  ['mvcc: database space exceeded', { kind: 'ambiguous', reason: 'no-space' }],
   ['etcdserver: request is too large', { kind: 'definite', reason: 'request-too-large' }],
   // The Go gRPC server refusing to read an oversized request (etcd's limit is --max-request-bytes + 512 KiB).
   // Only the server's lower-case "grpc:" form: grpc-js's "Received message larger than max" is about a *response*.
@@ -203,10 +208,9 @@ function classifyUnbounded(error: unknown): EtcdOutcome {
   return { kind: 'ambiguous', reason: code === undefined ? 'unknown' : codeReason(code), message };
 }
 
-/** True when `error` is etcd refusing a write because the backend quota is used up (`NOSPACE`). */
+/** True when `error` is etcd answering that the backend quota is used up (`NOSPACE`); the write may have applied. */
 export function isNoSpaceError(error: unknown): boolean {
-  const outcome = classifyEtcdError(error);
-  return outcome.kind === 'definite' && outcome.reason === 'no-space';
+  return classifyEtcdError(error).reason === 'no-space';
 }
 
 /** An etcd request that failed, with its classified outcome. */
