@@ -2,16 +2,19 @@
 import type { Command } from 'commander';
 import { resolveBenchmarkTool } from '../binaries/resolve-benchmark.js';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
+import { resolveKubeApiServer } from '../binaries/resolve-kube-apiserver.js';
 import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
 import type { ProgressListener } from '../binaries/types.js';
+import { describeKubernetesVersions, parseKubernetesVersion } from '../versions/kubernetes-release.js';
 import type { GlobalOptions } from './global-options.js';
-import { collect, requestedVersions } from './options.js';
+import { collect, requestedVersions, splitList } from './options.js';
 import { runWithProgress } from './progress.js';
 
 interface SetupOptions {
   versions?: string[];
   releaseMirror?: string;
   offline?: boolean;
+  kubernetes?: string[];
 }
 
 export function registerSetup(program: Command, globals: () => GlobalOptions): void {
@@ -30,8 +33,14 @@ export function registerSetup(program: Command, globals: () => GlobalOptions): v
       'base URL laid out like https://github.com/etcd-io/etcd/releases/download',
     )
     .option('--offline', 'do not try release downloads; build or use Debian packages only')
+    .option(
+      '--kubernetes <list>',
+      `also build kube-apiserver of these Kubernetes releases from Go modules (minutes each, once per cache; ${describeKubernetesVersions()}). The API server's version, not \`--kubernetes-version\``,
+      collect,
+    )
     .action(async (options: SetupOptions) => {
       const versions = requestedVersions(options.versions);
+      const kubernetes = splitList(options.kubernetes).map((version) => parseKubernetesVersion(version));
       const { signal } = globals();
       await runWithProgress(
         [
@@ -61,6 +70,13 @@ export function registerSetup(program: Command, globals: () => GlobalOptions): v
               return `${binary.version} (${binary.source}) → ${binary.path}`;
             },
           },
+          ...kubernetes.map((version) => ({
+            title: `kube-apiserver ${version}`,
+            run: async (report: ProgressListener, abort: AbortSignal | undefined) => {
+              const binary = await resolveKubeApiServer(version, { onProgress: report, signal: abort });
+              return `${binary.source} → ${binary.path}`;
+            },
+          })),
         ],
         { signal },
       );

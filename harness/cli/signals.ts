@@ -31,7 +31,9 @@ export function watchTermination(): TerminationWatch {
     process.stderr.write(
       `etcd-chaos: ${signal} received; stopping and tearing down (again to exit at once)\n`,
     );
-    controller.abort(new CancelledError(`interrupted by ${signal}`, exitCodeForSignal(signal), { context: { signal } }));
+    controller.abort(
+      new CancelledError(`interrupted by ${signal}`, exitCodeForSignal(signal), { context: { signal } }),
+    );
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
