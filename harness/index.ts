@@ -1,12 +1,20 @@
 // The public API of etcd-chaos: what scenarios (built-in and users') and library users import.
 
 export { resolveEtcd } from './binaries/resolve-etcd.js';
+// Kubernetes in the loop: a real kube-apiserver attached to a cluster, its client, and the guide's procedures.
+export {
+  type KubeApiServerBinary,
+  kubeApiServerVersionOf,
+  resolveKubeApiServer,
+} from './binaries/resolve-kube-apiserver.js';
 export type { EtcdBinaries } from './binaries/types.js';
 // Checks: pure functions from recorded data to outcomes, one module per claim family.
 export * from './checks/alerts.js';
 export * from './checks/backup.js';
 export * from './checks/compaction.js';
 export * from './checks/defrag.js';
+export * from './checks/kube-encryption.js';
+export * from './checks/kube-restore.js';
 export * from './checks/membership.js';
 export * from './checks/metrics.js';
 export * from './checks/quorum.js';
@@ -49,6 +57,21 @@ export {
   type Verdict,
   worstVerdict,
 } from './findings/finding.js';
+export {
+  ApiServerSpec,
+  ApiServerStartError,
+  type EtcdAttachment,
+  etcdAttachmentOf,
+  type StartedApiServer,
+  type StoppedApiServer,
+} from './kube/apiserver.js';
+export * from './kube/client.js';
+export { createKubeCredentials, type KubeCredentials } from './kube/credentials.js';
+export * from './kube/encryption.js';
+export * from './kube/guide-procedures.js';
+export * from './kube/informer.js';
+export * from './kube/objects.js';
+export { KubeScope, kubernetesParam, withKube } from './kube/scenario-kube.js';
 export {
   estimateQuantile,
   type Histogram,
@@ -125,6 +148,13 @@ export { attemptSkip } from './upgrade/skip-attempt.js';
 export { restoreWithNewTool } from './upgrade/snapshot-compat.js';
 export { readClusterVersions, type VersionReading, VersionSampler } from './upgrade/version-probe.js';
 export { capabilitiesOf, type EtcdCapabilities } from './versions/capabilities.js';
+export {
+  DEFAULT_KUBERNETES_LINE,
+  describeKubernetesVersions,
+  KubernetesVersion,
+  kubernetesLines,
+  parseKubernetesVersion,
+} from './versions/kubernetes-release.js';
 export { type EtcdVersion, parseExactVersion, resolveVersion } from './versions/version.js';
 export { runHttpLoad } from './workload/http-load.js';
 export type { Ledger } from './workload/ledger.js';
