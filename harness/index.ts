@@ -62,6 +62,7 @@ export {
   ApiServerStartError,
   type EtcdAttachment,
   etcdAttachmentOf,
+  failingChecks,
   type StartedApiServer,
   type StoppedApiServer,
 } from './kube/apiserver.js';

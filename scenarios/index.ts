@@ -5,6 +5,8 @@ import backupRestore from './backup-restore.js';
 import compaction from './compaction.js';
 import defrag from './defrag.js';
 import downgradeRehearsal from './downgrade-rehearsal.js';
+import k8sEncryption from './k8s-encryption.js';
+import k8sFullRestore from './k8s-full-restore.js';
 import memberReplace from './member-replace.js';
 import metricsExposed from './metrics-exposed.js';
 import quorum from './quorum.js';
@@ -33,4 +35,7 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   // Full suite only (each starts three or four clusters on two releases): see `suites`.
   upgradeRehearsal,
   downgradeRehearsal,
+  // Kubernetes in the loop (a real kube-apiserver, built from Go modules once per cache): full suite, or by name.
+  k8sFullRestore,
+  k8sEncryption,
 ] as unknown as ScenarioDefinition[];

@@ -15,6 +15,7 @@ import {
   defineScenario,
   type EncryptionConfig,
   type EnvelopeCounts,
+  failingChecks,
   guideEncryptionConfig,
   identityFirstConfig,
   type KeyLossAttempt,
@@ -84,6 +85,7 @@ export default defineScenario({
       confirmWithOriginalKey: false,
     },
   },
+  suites: ['full'],
   timeoutMs: { quick: 6 * 60_000, full: 15 * 60_000 },
   async run(ctx) {
     await withKube(ctx, async (kube) => {
@@ -94,10 +96,11 @@ export default defineScenario({
         guideEncryptionConfig(key1),
       );
       let api = await kube.start(spec, 'aescbc-key1');
-      const restart = async (config: EncryptionConfig | undefined, label: string) => {
+      const restart = async (config: EncryptionConfig | undefined, label: string, waitReady = true) => {
         await kube.stop(api);
-        spec.withEncryption(config);
+        spec.withEncryption(config).withReadiness({ wait: waitReady });
         api = await kube.start(spec, label);
+        if (!waitReady) await api.waitLive(120_000, ctx.signal);
         await ctx.evidence.text(`encryption-config-${label}.yaml`, describeConfig(config));
         return api;
       };
@@ -191,10 +194,16 @@ export default defineScenario({
       for (const variant of params.keyLoss) {
         const config =
           variant === 'new-key-same-name' ? guideEncryptionConfig(newEncryptionKey('key2')) : undefined;
-        await restart(config, `lost-key-${variant}`);
+        // Measured: without the key it never becomes ready (the Secrets informer cannot list), so wait for /livez.
+        await restart(config, `lost-key-${variant}`, false);
+        await ctx.sleep(3_000);
         const read = await readAll(api.client, allNames, plaintext);
         const one = await api.client.request('GET', `/api/v1/namespaces/${NAMESPACE}/secrets/${allNames[0]}`);
         const list = await api.client.request('GET', `/api/v1/namespaces/${NAMESPACE}/secrets`);
+        const readyz = await api.client.health('/readyz');
+        const logLine = (await api.tailLog(200))
+          .split('\n')
+          .find((line) => /failed to decrypt|unable to transform|identity transformer/i.test(line));
         attempts.push({
           variant,
           secrets: allNames.length,
@@ -202,6 +211,8 @@ export default defineScenario({
           getStatus: one.status,
           listStatus: list.status,
           message: statusMessage(one.text),
+          readyz: `${readyz.status}${readyz.status === 200 ? '' : ` (${failingChecks(readyz.text)})`}`,
+          logLine: logLine?.replace(/^\S+\s+\S+\s+\d+\s+/, ''),
         });
       }
       let readableWithOriginalKey: number | undefined;

@@ -101,6 +101,7 @@ export default defineScenario({
       settleMs: 8_000,
     },
   },
+  suites: ['full'],
   timeoutMs: { quick: 8 * 60_000, full: 20 * 60_000 },
   async run(ctx) {
     await withKube(ctx, async (kube) => {

@@ -197,6 +197,10 @@ export interface KeyLossAttempt {
   readonly listStatus: number;
   /** The API server's error message for the GET. */
   readonly message: string;
+  /** `/readyz` while it runs without the key: status and failing checks. */
+  readonly readyz: string;
+  /** A line of its log about the failure (`failed to decrypt data ...`). */
+  readonly logLine: string | undefined;
 }
 
 export interface KeyLossRecord {
@@ -211,7 +215,7 @@ export function checkKeyLoss(record: KeyLossRecord): CheckOutcome {
   const observed = record.attempts
     .map(
       (attempt) =>
-        `${attempt.variant}: ${attempt.readable} of ${attempt.secrets} Secrets readable; GET → ${attempt.getStatus} "${attempt.message.slice(0, 200)}"; LIST → ${attempt.listStatus}`,
+        `${attempt.variant}: ${attempt.readable} of ${attempt.secrets} Secrets readable; GET → ${attempt.getStatus} "${attempt.message.slice(0, 200)}"; LIST → ${attempt.listStatus}; /readyz ${attempt.readyz}${attempt.logLine ? `; log: ${attempt.logLine.slice(0, 200)}` : ''}`,
     )
     .join(' | ');
   const restored =

@@ -386,6 +386,33 @@ export class StartedApiServer implements AsyncDisposable {
     });
   }
 
+  /**
+   * Polls `/livez` until it answers 200 (the process serves requests, ready or not): for API servers that are
+   * expected never to become ready.
+   */
+  async waitLive(timeoutMs: number = DEFAULT_READY_TIMEOUT_MS, signal?: AbortSignal): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer yet';
+    while (Date.now() < deadline) {
+      if (signal?.aborted) throw new CancelledError('cancelled while waiting for kube-apiserver');
+      if (!this.running)
+        throw new ApiServerStartError(
+          `the process exited (${describeExit(this.exitInfo)}) before /livez answered`,
+          await this.tailLog(30),
+        );
+      try {
+        const response = await this.client.health('/livez', 5_000);
+        if (response.status === 200) return Date.now() - this.spawnedAt;
+        last = `/livez ${response.status}: ${failingChecks(response.text)}`;
+      } catch (error) {
+        last =
+          error instanceof KubeConnectionError ? `no answer (${error.code ?? error.message})` : String(error);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new ApiServerStartError(`not live after ${timeoutMs} ms (last: ${last})`, await this.tailLog(30));
+  }
+
   async tailLog(lines = 50): Promise<string> {
     return tail(await readFile(this.logPath, 'utf8').catch(() => ''), lines);
   }
