@@ -13,6 +13,7 @@ export * from './checks/alerts.js';
 export * from './checks/backup.js';
 export * from './checks/compaction.js';
 export * from './checks/defrag.js';
+export * from './checks/kube-crd.js';
 export * from './checks/kube-encryption.js';
 export * from './checks/kube-restore.js';
 export * from './checks/membership.js';

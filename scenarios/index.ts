@@ -5,6 +5,7 @@ import backupRestore from './backup-restore.js';
 import compaction from './compaction.js';
 import defrag from './defrag.js';
 import downgradeRehearsal from './downgrade-rehearsal.js';
+import k8sCrdRecovery from './k8s-crd-recovery.js';
 import k8sEncryption from './k8s-encryption.js';
 import k8sFullRestore from './k8s-full-restore.js';
 import memberReplace from './member-replace.js';
@@ -37,5 +38,6 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   downgradeRehearsal,
   // Kubernetes in the loop (a real kube-apiserver, built from Go modules once per cache): full suite, or by name.
   k8sFullRestore,
+  k8sCrdRecovery,
   k8sEncryption,
 ] as unknown as ScenarioDefinition[];

@@ -211,12 +211,23 @@ export class KubeClient {
     });
   }
 
-  /** A request whose non-2xx answer is a KubeApiError; returns the parsed JSON body. */
+  /**
+   * A request whose non-2xx answer is a KubeApiError; returns the parsed JSON body. A 429 (e.g. "storage is
+   * (re)initializing" while a new CRD's storage starts) is retried after its Retry-After, up to 10 times, as
+   * client-go does; `request()` shows every status as it is.
+   */
   async json<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    const response = await this.request(method, path, { body, contentType });
-    if (response.status < 200 || response.status >= 300)
-      throw new KubeApiError(method, path, response.status, response.text);
-    return JSON.parse(response.text) as T;
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.request(method, path, { body, contentType });
+      if (response.status === 429 && attempt < 10) {
+        const retryAfterSeconds = parseStatus(response.text)?.details?.retryAfterSeconds ?? 1;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfterSeconds, 5) * 1000));
+        continue;
+      }
+      if (response.status < 200 || response.status >= 300)
+        throw new KubeApiError(method, path, response.status, response.text);
+      return JSON.parse(response.text) as T;
+    }
   }
 
   get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T> {
