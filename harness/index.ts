@@ -15,6 +15,7 @@ export * from './checks/compaction.js';
 export * from './checks/defrag.js';
 export * from './checks/kube-crd.js';
 export * from './checks/kube-encryption.js';
+export * from './checks/kube-faults.js';
 export * from './checks/kube-restore.js';
 export * from './checks/membership.js';
 export * from './checks/metrics.js';
@@ -30,6 +31,7 @@ export { allClaims, type Claim, type ClaimId, claim } from './claims/catalogue.j
 export { type BinarySwap, type SwapOptions, supportsBinarySwap } from './cluster/binary-swap.js';
 export type { ClientTls } from './cluster/clients.js';
 export { createEtcdClient } from './cluster/clients.js';
+export { etcdctlTlsArgs } from './cluster/etcdctl.js';
 export { type EtcdFlags, PRESETS, parseFlagArguments } from './cluster/flags.js';
 export { type MembershipChanges, supportsMembershipChanges } from './cluster/membership.js';
 export { ClusterSpec, type DataDirInit, type DataDirInitializer } from './cluster/spec.js';
@@ -58,6 +60,7 @@ export {
   type Verdict,
   worstVerdict,
 } from './findings/finding.js';
+export * from './kube/api-probe.js';
 export {
   ApiServerSpec,
   ApiServerStartError,
@@ -88,7 +91,13 @@ export {
   leaderChangesPerMinute,
   leaderTransitions,
 } from './observe/leader-timeline.js';
-export { METRIC, type MetricsSnapshot, scrapeCluster, scrapeMetrics } from './observe/metrics.js';
+export {
+  METRIC,
+  type MetricsSnapshot,
+  parseMetrics,
+  scrapeCluster,
+  scrapeMetrics,
+} from './observe/metrics.js';
 export { clusterStatus, listAlarms, memberStatus } from './observe/status.js';
 export { ledgerWritersParam, type ParamSpec, type ParamSpecs, type ParsedParams } from './params.js';
 export { fingerprintChanges, fingerprintDir } from './procedures/fingerprint.js';

@@ -5,6 +5,7 @@ import backupRestore from './backup-restore.js';
 import compaction from './compaction.js';
 import defrag from './defrag.js';
 import downgradeRehearsal from './downgrade-rehearsal.js';
+import k8sApiserverFaults from './k8s-apiserver-faults.js';
 import k8sCrdRecovery from './k8s-crd-recovery.js';
 import k8sEncryption from './k8s-encryption.js';
 import k8sFullRestore from './k8s-full-restore.js';
@@ -40,4 +41,5 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   k8sFullRestore,
   k8sCrdRecovery,
   k8sEncryption,
+  k8sApiserverFaults,
 ] as unknown as ScenarioDefinition[];

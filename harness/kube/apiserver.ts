@@ -294,6 +294,8 @@ export class StartedApiServer implements AsyncDisposable {
   readonly spawnedAt: number;
   /** Spawn to the first `/readyz` 200, once `waitReady` saw it. */
   readyAfterMs: number | undefined;
+  /** Epoch ms when the process exited (undefined while it runs). */
+  exitedAt: number | undefined;
   private readonly startTime: string;
   private exitInfo: ApiServerExit | undefined;
   private readonly exited: Promise<ApiServerExit>;
@@ -318,6 +320,7 @@ export class StartedApiServer implements AsyncDisposable {
     });
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
+        this.exitedAt = Date.now();
         this.exitInfo = { code, signal };
         resolve(this.exitInfo);
       });

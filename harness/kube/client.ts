@@ -389,8 +389,11 @@ export class KubeClient {
 
 export function parseStatus(text: string): KubeStatus | undefined {
   try {
-    const parsed = JSON.parse(text) as KubeStatus;
-    return parsed && parsed.kind === 'Status' ? parsed : undefined;
+    const parsed = JSON.parse(text) as KubeStatus & { status?: string };
+    // The API server's own timeout answer is a Status without `kind` (`{"status":"Failure","code":504,...}`).
+    return parsed && (parsed.kind === 'Status' || parsed.status === 'Failure')
+      ? { ...parsed, kind: 'Status' }
+      : undefined;
   } catch {
     return undefined;
   }
