@@ -16,6 +16,7 @@ export * from './checks/defrag.js';
 export * from './checks/kube-crd.js';
 export * from './checks/kube-encryption.js';
 export * from './checks/kube-faults.js';
+export * from './checks/kube-matrix.js';
 export * from './checks/kube-restore.js';
 export * from './checks/membership.js';
 export * from './checks/metrics.js';
@@ -77,6 +78,7 @@ export * from './kube/guide-procedures.js';
 export * from './kube/informer.js';
 export * from './kube/objects.js';
 export { KubeScope, kubernetesParam, withKube } from './kube/scenario-kube.js';
+export { type MatrixCell, type MatrixCellOptions, measureMatrixCell } from './kube/version-matrix.js';
 export {
   estimateQuantile,
   type Histogram,

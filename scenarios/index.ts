@@ -9,6 +9,7 @@ import k8sApiserverFaults from './k8s-apiserver-faults.js';
 import k8sCrdRecovery from './k8s-crd-recovery.js';
 import k8sEncryption from './k8s-encryption.js';
 import k8sFullRestore from './k8s-full-restore.js';
+import k8sVersionMatrix from './k8s-version-matrix.js';
 import memberReplace from './member-replace.js';
 import metricsExposed from './metrics-exposed.js';
 import quorum from './quorum.js';
@@ -42,4 +43,5 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   k8sCrdRecovery,
   k8sEncryption,
   k8sApiserverFaults,
+  k8sVersionMatrix,
 ] as unknown as ScenarioDefinition[];
