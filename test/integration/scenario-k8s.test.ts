@@ -41,7 +41,7 @@ describe('k8s-full-restore on etcd 3.6', () => {
 
 describe('k8s-encryption on etcd 3.6', () => {
   it('finds no plaintext with aescbc and some with identity first; rotation needs a rewrite; a lost key reads nothing', async () => {
-    // Measured: 46–51 s with these parameters' quick defaults.
+    // Measured: 40 s with these parameters (46–51 s with the quick defaults).
     const run = await runScenarioForTest(k8sEncryption, {
       params: { secrets: 6, controlSecrets: 2, waitAfterRestartMs: 2_000 },
     });
