@@ -76,6 +76,7 @@ export { createKubeCredentials, type KubeCredentials } from './kube/credentials.
 export * from './kube/encryption.js';
 export * from './kube/guide-procedures.js';
 export * from './kube/informer.js';
+export * from './kube/kube-load.js';
 export * from './kube/objects.js';
 export { KubeScope, kubernetesParam, withKube } from './kube/scenario-kube.js';
 export { type MatrixCell, type MatrixCellOptions, measureMatrixCell } from './kube/version-matrix.js';
