@@ -351,12 +351,16 @@ export default defineScenario({
         settleMs: params.settleMs,
         cluster: restored,
       });
+      const rewoundKey = `${cmNamespace}/${updatedName}`;
+      const rewoundAfter = (await afterRestore.client.find(CONFIGMAPS, updatedName, cmNamespace))?.metadata
+        .resourceVersion;
       const plainRecord = {
         bump: undefined,
         snapshotRevision,
         clientRevisionBefore,
         revisionAtReady,
         ...plain,
+        rewound: { key: rewoundKey, before: updated.metadata.resourceVersion ?? '', after: rewoundAfter },
       };
       await ctx.evidence.json('watch-without-bump.json', plainRecord);
       ctx.report(checkWatchAcrossRestore(plainRecord));
@@ -420,6 +424,12 @@ export default defineScenario({
         clientRevisionBefore,
         revisionAtReady: bumpReady,
         ...bump,
+        rewound: {
+          key: rewoundKey,
+          before: updated.metadata.resourceVersion ?? '',
+          after: (await afterBump.client.find(CONFIGMAPS, updatedName, cmNamespace))?.metadata
+            .resourceVersion,
+        },
       };
       await ctx.evidence.json('watch-with-bump.json', bumpRecord);
       ctx.report(checkWatchAcrossRestore(bumpRecord), [(await kube.copyLog(afterBump)) ?? '']);

@@ -132,6 +132,8 @@ export interface WatchRestoreRecord {
   readonly informers: readonly InformerAcrossRestore[];
   /** The server's state at the end (a consistent LIST): key → object. */
   readonly truth: Readonly<Record<string, CachedObject>>;
+  /** An object updated after the snapshot: its resourceVersion as clients last saw it, and as served after the restore. */
+  readonly rewound?: { readonly key: string; readonly before: string; readonly after: string | undefined };
 }
 
 export interface InformerVerdict {
@@ -207,7 +209,10 @@ export function checkWatchAcrossRestore(record: WatchRestoreRecord): CheckOutcom
       measure(`${verdict.name}: outdated objects`, verdict.outdated.length, 'count'),
     ]),
   ];
-  const observed = `${procedure}: snapshot at revision ${record.snapshotRevision}, clients had seen ${record.clientRevisionBefore}, the restored API server was ready at ${record.revisionAtReady}; ${verdicts.map(describeInformer).join('; ')}`;
+  const rewound = record.rewound
+    ? `; ${record.rewound.key} had resourceVersion ${record.rewound.before} before, ${record.rewound.after ?? 'absent'} after the restore`
+    : '';
+  const observed = `${procedure}: snapshot at revision ${record.snapshotRevision}, clients had seen ${record.clientRevisionBefore}, the restored API server was ready at ${record.revisionAtReady}${rewound}; ${verdicts.map(describeInformer).join('; ')}`;
   const expected =
     'every informer is told (410 Gone "too old resource version") and relists; its cache ends equal to the server\'s state; no resourceVersion goes backwards';
   if (!record.bump && record.revisionAtReady >= record.clientRevisionBefore) {
