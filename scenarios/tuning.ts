@@ -214,8 +214,10 @@ export default defineScenario({
     });
     if (kubeRows.length > 0) {
       await ctx.evidence.json('tuning-kube-load.json', kubeRows);
-      const p99 = (load: KubeLoadResult, kind: string) =>
-        load.kinds.find((entry) => entry.kind === kind)?.latencyMs.p99 ?? null;
+      const p99 = (load: KubeLoadResult, kind: string) => {
+        const value = load.kinds.find((entry) => entry.kind === kind)?.latencyMs.p99;
+        return value === undefined || Number.isNaN(value) ? null : round(value, 1);
+      };
       ctx.table({
         name: 'Kubernetes-shaped load through kube-apiserver (same faults)',
         columns: [
