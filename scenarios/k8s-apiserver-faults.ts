@@ -183,6 +183,9 @@ export default defineScenario({
       await ctx.sleep(params.fsyncMs);
       const metricsAfterFsync = await apiMetrics(api);
       const walAfter = await scrapeMetrics(fsyncLeader);
+      await ctx.evidence.text('metrics/kube-apiserver-before-slow-fsync.txt', metricsBeforeFsync.text);
+      await ctx.evidence.text('metrics/kube-apiserver-after-slow-fsync.txt', metricsAfterFsync.text);
+      await ctx.evidence.text(`metrics/${fsyncLeader.name}-after-slow-fsync.txt`, walAfter.text);
       const fsyncUntil = Date.now();
       await slow.heal();
       const updateLatency = (after: typeof metricsAtStart, before: typeof metricsAtStart, q: number) => {
