@@ -39,7 +39,12 @@ export function matrixTable(cells: readonly MatrixCell[]): ResultTable {
     if (cell.readyAfterMs === undefined) return 'does not start';
     if (!cell.serves) return 'starts, does not serve';
     if (cell.watchEventAfterMs === undefined) return 'serves, no watch event';
-    return `ok (ready ${(cell.readyAfterMs / 1000).toFixed(1)} s)`;
+    const unsupported = [
+      ...new Set(
+        cell.etcdNotes.map((note) => /(\w+) feature is not supported/.exec(note)?.[1]).filter(Boolean),
+      ),
+    ];
+    return `ok (ready ${(cell.readyAfterMs / 1000).toFixed(1)} s${unsupported.length > 0 ? `; ${unsupported.join(', ')} not supported` : ''})`;
   };
   return {
     name: 'kube-apiserver × etcd: starts, serves, watches',
@@ -48,6 +53,6 @@ export function matrixTable(cells: readonly MatrixCell[]): ResultTable {
       kube,
       ...etcds.map((etcd) => text(cells.find((cell) => cell.kubernetes === kube && cell.etcd === etcd))),
     ]),
-    note: 'single-member TLS etcd cluster per cell; start = spawn to /readyz 200',
+    note: 'single-member TLS etcd cluster per cell; start = spawn to /readyz 200; "not supported": what kube-apiserver\'s etcd feature support checker logged',
   };
 }

@@ -242,5 +242,11 @@ describe('the version matrix', () => {
     const table = matrixTable([ok, broken]);
     expect(table.columns).toEqual(['kube-apiserver', 'etcd 3.6.16', 'etcd 3.4.23']);
     expect(table.rows).toEqual([['1.34.4', 'ok (ready 5.8 s)', 'does not start']]);
+    // What 1.34.4 logged against 3.4.23 (measured): the feature support checker's line goes into the cell.
+    const note =
+      'feature_support_checker.go:133] RequestWatchProgress feature is not supported by "https://127.0.0.1:42121" endpoint';
+    expect(matrixTable([{ ...ok, etcd: '3.4.23', etcdNotes: [note, note] }]).rows).toEqual([
+      ['1.34.4', 'ok (ready 5.8 s; RequestWatchProgress not supported)'],
+    ]);
   });
 });
