@@ -244,6 +244,9 @@ export class Informer {
           `watch refused: ${end.status} ${end.refusal.reason ?? ''}`.trim(),
         );
         await sleep(retryMs, signal);
+      } else if (end.events === 0) {
+        // Closed without a word (a server shutting down): no tight loop of re-watches.
+        await sleep(retryMs, signal);
       }
       this.changed();
     }
