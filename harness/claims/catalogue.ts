@@ -191,7 +191,7 @@ const CLAIMS: Readonly<Record<ClaimId, Omit<Claim, 'id'>>> = {
   'k8s.watch-after-restore': {
     title: 'Kubernetes clients resuming across a restore are told to relist',
     statement:
-      'list+watch clients (informers) resuming from their last resourceVersion after a restore get 410 Gone ("too old resource version"), relist, and end with the server\'s state; the resourceVersions of the events and lists they receive never go backwards and no event is missed (a restored object itself is back at its snapshot resourceVersion either way) (what `--bump-revision --mark-compacted` are for)',
+      'list+watch clients (informers) resuming from their last resourceVersion after a restore get 410 Gone ("too old resource version"), relist, and end with the server\'s state; the resourceVersions of the events and lists they receive never go backwards and no event is missed, which is what `--bump-revision --mark-compacted` are for (a restored object itself is back at its snapshot resourceVersion either way)',
     source: `${GUIDE}, "Full Cluster Failure" (the procedure has no --bump-revision); etcd docs op-guide/recovery.md (--bump-revision, --mark-compacted); Kubernetes docs "Operating etcd clusters for Kubernetes" (restoring an etcd cluster); Kubernetes API concepts "Efficient detection of changes" (410 Gone)`,
   },
   'k8s.crd-recovery': {
