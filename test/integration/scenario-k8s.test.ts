@@ -12,7 +12,7 @@ const value = (finding: { measurements: readonly { name: string; value: number |
 
 describe('k8s-full-restore on etcd 3.6', () => {
   it('restores every object, loses what came after; informers stay stale without the bump and relist with it', async () => {
-    // Measured on 3.6.16 / 1.34.4 (2 cores, shared with other builds): 52–64 s.
+    // Measured on 3.6.16 / 1.34.4 (2 cores, shared with other builds): 44–64 s.
     const run = await runScenarioForTest(k8sFullRestore);
     try {
       expect(run.result.status, run.result.message).toBe('completed');
@@ -41,7 +41,7 @@ describe('k8s-full-restore on etcd 3.6', () => {
 
 describe('k8s-encryption on etcd 3.6', () => {
   it('finds no plaintext with aescbc and some with identity first; rotation needs a rewrite; a lost key reads nothing', async () => {
-    // Measured: 40 s with these parameters (46–51 s with the quick defaults).
+    // Measured: 26–40 s with these parameters (46–51 s with the quick defaults).
     const run = await runScenarioForTest(k8sEncryption, {
       params: { secrets: 6, controlSecrets: 2, waitAfterRestartMs: 2_000 },
     });
@@ -69,7 +69,7 @@ describe('k8s-encryption on etcd 3.6', () => {
 
 describe('k8s-crd-recovery on etcd 3.6', () => {
   it("refuses the guide's command, recovers the CRD the working way, and finds its custom resources gone with it", async () => {
-    // Measured: 19–22 s.
+    // Measured: 20–22 s.
     const run = await runScenarioForTest(k8sCrdRecovery, { params: { customResources: 3 } });
     try {
       expect(run.result.status, run.result.message).toBe('completed');
