@@ -23,6 +23,12 @@ export { runRestoreDrill, writerOf } from './backups/restore-drill.js';
 export { digestSnapshot, hasTrailer } from './backups/snapshot-file.js';
 export { verifyBackupFile } from './backups/verify-file.js';
 export { resolveEtcd } from './binaries/resolve-etcd.js';
+// Kubernetes in the loop: a real kube-apiserver attached to a cluster, its client, and the guide's procedures.
+export {
+  type KubeApiServerBinary,
+  kubeApiServerVersionOf,
+  resolveKubeApiServer,
+} from './binaries/resolve-kube-apiserver.js';
 export { type PrometheusBinaries, resolvePrometheus } from './binaries/resolve-prometheus.js';
 export type { EtcdBinaries } from './binaries/types.js';
 // Checks: pure functions from recorded data to outcomes, one module per claim family.
@@ -35,6 +41,11 @@ export * from './checks/backup-guide.js';
 export * from './checks/compaction.js';
 export * from './checks/dashboards.js';
 export * from './checks/defrag.js';
+export * from './checks/kube-crd.js';
+export * from './checks/kube-encryption.js';
+export * from './checks/kube-faults.js';
+export * from './checks/kube-matrix.js';
+export * from './checks/kube-restore.js';
 export * from './checks/membership.js';
 export * from './checks/metrics.js';
 export * from './checks/quorum.js';
@@ -56,6 +67,7 @@ export {
 export { type BinarySwap, type SwapOptions, supportsBinarySwap } from './cluster/binary-swap.js';
 export type { ClientTls } from './cluster/clients.js';
 export { createEtcdClient } from './cluster/clients.js';
+export { etcdctlTlsArgs } from './cluster/etcdctl.js';
 export { type EtcdFlags, PRESETS, parseFlagArguments } from './cluster/flags.js';
 export { type MembershipChanges, supportsMembershipChanges } from './cluster/membership.js';
 export { ClusterSpec } from './cluster/spec.js';
@@ -93,6 +105,25 @@ export {
   type Verdict,
   worstVerdict,
 } from './findings/finding.js';
+export * from './kube/api-probe.js';
+export {
+  ApiServerSpec,
+  ApiServerStartError,
+  type EtcdAttachment,
+  etcdAttachmentOf,
+  failingChecks,
+  type StartedApiServer,
+  type StoppedApiServer,
+} from './kube/apiserver.js';
+export * from './kube/client.js';
+export { createKubeCredentials, type KubeCredentials } from './kube/credentials.js';
+export * from './kube/encryption.js';
+export * from './kube/guide-procedures.js';
+export * from './kube/informer.js';
+export * from './kube/kube-load.js';
+export * from './kube/objects.js';
+export { KubeScope, kubernetesParam, withKube } from './kube/scenario-kube.js';
+export { type MatrixCell, type MatrixCellOptions, measureMatrixCell } from './kube/version-matrix.js';
 export {
   estimateQuantile,
   type Histogram,
@@ -107,7 +138,13 @@ export {
   leaderChangesPerMinute,
   leaderTransitions,
 } from './observe/leader-timeline.js';
-export { METRIC, type MetricsSnapshot, scrapeCluster, scrapeMetrics } from './observe/metrics.js';
+export {
+  METRIC,
+  type MetricsSnapshot,
+  parseMetrics,
+  scrapeCluster,
+  scrapeMetrics,
+} from './observe/metrics.js';
 export { clusterStatus, listAlarms, memberStatus } from './observe/status.js';
 export { ledgerWritersParam, type ParamSpec, type ParamSpecs, type ParsedParams } from './params.js';
 export { fingerprintChanges, fingerprintDir } from './procedures/fingerprint.js';
@@ -193,6 +230,13 @@ export { restoreWithNewTool, type SnapshotCompatRecord } from './upgrade/snapsho
 export { readClusterVersions, type VersionReading, VersionSampler } from './upgrade/version-probe.js';
 export { pollUntil, sleep, type WaitOptions, waitFor } from './util/wait.js';
 export { capabilitiesOf, type EtcdCapabilities } from './versions/capabilities.js';
+export {
+  DEFAULT_KUBERNETES_LINE,
+  describeKubernetesVersions,
+  KubernetesVersion,
+  kubernetesLines,
+  parseKubernetesVersion,
+} from './versions/kubernetes-release.js';
 export { type EtcdVersion, parseExactVersion, resolveVersion } from './versions/version.js';
 export { runHttpLoad } from './workload/http-load.js';
 export type { Ledger } from './workload/ledger.js';

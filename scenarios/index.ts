@@ -8,6 +8,11 @@ import dashboardMetrics from './dashboard-metrics.js';
 import defrag from './defrag.js';
 import downgradeRehearsal from './downgrade-rehearsal.js';
 import guideBackup from './guide-backup.js';
+import k8sApiserverFaults from './k8s-apiserver-faults.js';
+import k8sCrdRecovery from './k8s-crd-recovery.js';
+import k8sEncryption from './k8s-encryption.js';
+import k8sFullRestore from './k8s-full-restore.js';
+import k8sVersionMatrix from './k8s-version-matrix.js';
 import memberReplace from './member-replace.js';
 import metricsExposed from './metrics-exposed.js';
 import quorum from './quorum.js';
@@ -40,4 +45,10 @@ export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
   alertCoverage,
   // Full suite only: the guide's backup script drilled under faults, retention, encryption, cross-version restore.
   guideBackup,
+  // Kubernetes in the loop (a real kube-apiserver, built from Go modules once per cache): full suite, or by name.
+  k8sFullRestore,
+  k8sCrdRecovery,
+  k8sEncryption,
+  k8sApiserverFaults,
+  k8sVersionMatrix,
 ] as unknown as ScenarioDefinition[];

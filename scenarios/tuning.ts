@@ -2,15 +2,20 @@
 // user gives, each on a fresh cluster under the same faults: peer jitter on every member and a train of fsync stalls
 // on whichever member leads. Reports leader changes per minute, failover time after leader loss and put p99.
 import {
+  ApiServerSpec,
   checkFailoverCost,
   checkTuningChurn,
   defineScenario,
   failoverAfter,
   InputError,
+  type KubeLoadResult,
+  kubernetesParam,
   leaderChangesFromMetrics,
   leaderChangesPerMinuteOf,
   leaderTransitions,
+  runKubeLoad,
   runSpikeTrain,
+  type StartedApiServer,
   scrapeCluster,
   type TuningRow,
 } from '../harness/index.js';
@@ -76,12 +81,21 @@ export default defineScenario({
       description:
         'more heartbeat/election pairs to compare, e.g. 250/2500 (a pair given with --flag is added too)',
     },
+    workload: {
+      type: 'enum',
+      choices: ['ledger', 'kubernetes'],
+      default: 'ledger',
+      description:
+        "kubernetes: also a kube-apiserver on each cluster under autocannon load (create/update/get/list of ConfigMaps) through the fault window, with the latency it sees from etcd next to etcd's own",
+    },
+    kubernetes: kubernetesParam(),
   },
   intensities: { quick: { spikes: 3 } },
   timeoutMs: { quick: 150_000, full: 900_000 },
   async run(ctx) {
     const configs = timingConfigs(ctx.target.flags, ctx.params.pairs);
     const rows: TuningRow[] = [];
+    const kubeRows: { label: string; load: KubeLoadResult }[] = [];
     for (const config of configs) {
       ctx.step(
         `${config.label} (${config.heartbeatIntervalMs}/${config.electionTimeoutMs} ms): ${ctx.params.spikes} fsync stalls of ${ctx.params.spikeMs} ms on the leader, peer jitter ${ctx.params.jitterLatencyMs}±${ctx.params.jitterMs} ms`,
@@ -93,6 +107,13 @@ export default defineScenario({
         }),
       );
       const faults = ctx.faults(cluster, { waitHealthyAfterHeal: false });
+      const apiserver: StartedApiServer | undefined =
+        ctx.params.workload === 'kubernetes'
+          ? await ApiServerSpec.forCluster(cluster, ctx.params.kubernetes).start({
+              session: ctx.session,
+              signal: ctx.signal,
+            })
+          : undefined;
       const timeline = ctx.leaderTimeline(cluster, { intervalMs: 100 });
       const writer = ctx.ledger(cluster, { writers: ctx.params.writers });
       await timeline.waitFor((view) => view.leader !== undefined, 30_000);
@@ -107,6 +128,12 @@ export default defineScenario({
         },
         { target: 'all' },
       );
+      const kubeLoad = apiserver
+        ? runKubeLoad(apiserver, cluster, {
+            durationMs: ctx.params.spikes * ctx.params.spikeIntervalMs,
+            signal: ctx.signal,
+          })
+        : undefined;
       const train = await runSpikeTrain(faults, {
         fault: 'disk-latency',
         params: { delayMs: ctx.params.spikeMs },
@@ -120,6 +147,11 @@ export default defineScenario({
       await ctx.sleep(Math.min(ctx.params.spikeIntervalMs, config.electionTimeoutMs * 2));
       const windowEnd = Date.now();
       await jitter.heal();
+      if (apiserver && kubeLoad) {
+        kubeRows.push({ label: config.label, load: await kubeLoad });
+        await apiserver.kill();
+        await ctx.evidence.copy(apiserver.logPath, `logs/kube-apiserver-${cluster.name}.log`);
+      }
       const metricsAfter = await scrapeCluster(cluster);
       const during = writer
         .snapshot()
@@ -180,6 +212,41 @@ export default defineScenario({
       chart: { columns: ['per minute', 'failover s', 'put p99 ms'] },
       note: `${ctx.params.spikes} fsync stalls of ${ctx.params.spikeMs} ms on the current leader every ${ctx.params.spikeIntervalMs} ms, peer latency ${ctx.params.jitterLatencyMs}±${ctx.params.jitterMs} ms on every member; failover = time from pausing the leader to a new leader.`,
     });
+    if (kubeRows.length > 0) {
+      await ctx.evidence.json('tuning-kube-load.json', kubeRows);
+      const p99 = (load: KubeLoadResult, kind: string) => {
+        const value = load.kinds.find((entry) => entry.kind === kind)?.latencyMs.p99;
+        return value === undefined || Number.isNaN(value) ? null : round(value, 1);
+      };
+      ctx.table({
+        name: 'Kubernetes-shaped load through kube-apiserver (same faults)',
+        columns: [
+          'settings',
+          'create p99 ms',
+          'update p99 ms',
+          'get p99 ms',
+          'list p99 ms',
+          'requests/s',
+          'errors',
+          'apiserver→etcd update p99 ms',
+          'etcd WAL fsync p99 ms',
+          'etcd backend commit p99 ms',
+        ],
+        rows: kubeRows.map(({ label, load }) => [
+          label,
+          p99(load, 'create'),
+          p99(load, 'update'),
+          p99(load, 'get'),
+          p99(load, 'list'),
+          load.kinds.reduce((sum, kind) => sum + kind.perSecond, 0),
+          load.kinds.reduce((sum, kind) => sum + kind.errors, 0),
+          load.apiserverEtcdLatencyMs.update?.p99 ?? null,
+          Number.isFinite(load.etcdWalFsyncP99Ms) ? load.etcdWalFsyncP99Ms : null,
+          Number.isFinite(load.etcdBackendCommitP99Ms) ? load.etcdBackendCommitP99Ms : null,
+        ]),
+        note: `kube-apiserver ${ctx.params.kubernetes}: autocannon, 4 connections per request kind, through the fault window; apiserver→etcd = etcd_request_duration_seconds; etcd's own on the leader at the start.`,
+      });
+    }
     const defaults = rows[0]!;
     for (const tuned of rows.slice(1)) {
       ctx.report(checkTuningChurn(defaults, tuned));

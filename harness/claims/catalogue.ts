@@ -48,6 +48,14 @@ export const CLAIM_IDS = [
   'backup.encryption',
   'backup.script-honest',
   'restore.cross-version',
+  'k8s.full-restore',
+  'k8s.watch-after-restore',
+  'k8s.crd-recovery',
+  'k8s.encryption-at-rest',
+  'k8s.key-rotation',
+  'k8s.apiserver-under-faults',
+  'k8s.connection-refused',
+  'k8s.version-matrix',
 ] as const;
 
 export type ClaimId = (typeof CLAIM_IDS)[number];
@@ -242,6 +250,55 @@ const CLAIMS: Readonly<Record<ClaimId, Omit<Claim, 'id'>>> = {
     title: "a snapshot restores with the neighbouring minor version's tools",
     statement: "a snapshot from 3.N restores with 3.N+1's tools, and one from 3.N+1 with 3.N's",
     source: `${GUIDE}, "Snapshot restore failure" ("Try restoring with a different etcd version in a container")`,
+  },
+  'k8s.full-restore': {
+    title: "the guide's full-cluster restore brings every Kubernetes object back",
+    statement:
+      "after all members lose their data, the guide's procedure (stop kube-apiserver, `etcdctl snapshot restore` into fresh data dirs, start etcd, start kube-apiserver) serves every object of the snapshot with its content and nothing written after it",
+    source: `${GUIDE}, "Full Cluster Failure"; etcd docs op-guide/recovery.md "Restoring a cluster"`,
+  },
+  'k8s.watch-after-restore': {
+    title: 'Kubernetes clients resuming across a restore are told to relist',
+    statement:
+      'list+watch clients (informers) resuming from their last resourceVersion after a restore get 410 Gone ("too old resource version"), relist, and end with the server\'s state; the resourceVersions of the events and lists they receive never go backwards and no event is missed, which is what `--bump-revision --mark-compacted` are for (a restored object itself is back at its snapshot resourceVersion either way)',
+    source: `${GUIDE}, "Full Cluster Failure" (the procedure has no --bump-revision); etcd docs op-guide/recovery.md (--bump-revision, --mark-compacted); Kubernetes docs "Operating etcd clusters for Kubernetes" (restoring an etcd cluster); Kubernetes API concepts "Efficient detection of changes" (410 Gone)`,
+  },
+  'k8s.crd-recovery': {
+    title: 'a deleted CRD and its custom resources can be recovered from a snapshot',
+    statement:
+      "a CRD deleted through the API can be recovered from a snapshot with the guide's command (`etcdctl get /registry/apiextensions.k8s.io/customresourcedefinitions/<name> ... -o json | jq -r '.value' | base64 -d > crd.yaml; kubectl apply -f crd.yaml`), and its custom resources with it",
+    source: `${GUIDE}, "CRD Deletion"`,
+  },
+  'k8s.encryption-at-rest': {
+    title:
+      "Secrets encrypted with the guide's EncryptionConfiguration hold no plaintext in etcd or snapshots",
+    statement:
+      'with `--encryption-provider-config` (aescbc key1, then identity) Secrets are stored encrypted: no plaintext in etcd or in a snapshot; losing the key makes them unrecoverable',
+    source: `${GUIDE}, "etcd Encryption at Rest" and "FAQ Highlights" ("loss makes secrets unrecoverable"); Kubernetes docs "Encrypting Confidential Data at Rest"`,
+  },
+  'k8s.key-rotation': {
+    title: "the guide's key rotation leaves every Secret readable under the new key",
+    statement:
+      'placing the new key first, restarting the API server, letting secrets re-encrypt, then removing the old key leaves every Secret readable and stored under the new key',
+    source: `${GUIDE}, "etcd Encryption at Rest" ("Rotate keys by placing the new key first, restarting the API server, letting secrets re-encrypt, then removing the old key"); Kubernetes docs "Encrypting Confidential Data at Rest" (rotating a decryption key)`,
+  },
+  'k8s.apiserver-under-faults': {
+    title: 'what Kubernetes clients see when etcd fails',
+    statement:
+      "with one member lost the API keeps serving; with quorum lost writes fail with an error status and /readyz reports etcd, and the API recovers when quorum returns; under NOSPACE writes fail with the etcd error; slow fsync shows in the API server's etcd request latency",
+    source: `${GUIDE}, "Common Failure Troubleshooting", "FAQ Highlights" (quorum), "mvcc: database space exceeded", "Disk I/O"; etcd docs op-guide/failures.md`,
+  },
+  'k8s.connection-refused': {
+    title: 'an API server whose etcd certificate does not match: what its log and `endpoint health` say',
+    statement:
+      "an API server whose etcd client certificate etcd does not trust never becomes ready, its log names the TLS failure, and the guide's `etcdctl endpoint health` with the same certificate reports it",
+    source: `${GUIDE}, "apiserver connection refused" (check the apiserver logs, verify etcd health; "Typical causes: ... certificate mismatch")`,
+  },
+  'k8s.version-matrix': {
+    title: 'kube-apiserver releases against etcd lines: starts, serves, watches',
+    statement:
+      'each supported kube-apiserver release starts against each etcd line, serves reads and writes, and delivers watch events',
+    source: `${GUIDE}, "Version Compatibility"; Kubernetes docs "Operating etcd clusters for Kubernetes" (supported etcd versions)`,
   },
 };
 

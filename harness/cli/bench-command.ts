@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { benchCluster, type ClusterBenchRow } from '../bench/cluster-bench.js';
 import { benchFidelity, type FidelityRow } from '../bench/fidelity-bench.js';
+import { benchKube } from '../bench/kube-bench.js';
 import { benchLoad, type LoadRow } from '../bench/load-bench.js';
 import { benchSuite, type SuiteBenchRow } from '../bench/suite-bench.js';
 import { benchVerifyBackup } from '../bench/verify-backup-bench.js';
@@ -19,6 +20,15 @@ interface ClusterBenchCliOptions {
   network?: string[];
   /** commander sets false for --no-docker. */
   docker?: boolean;
+  json?: boolean;
+}
+
+interface KubeBenchCliOptions {
+  kubernetes?: string[];
+  etcdVersions?: string[];
+  starts: number;
+  /** commander sets false for --no-matrix. */
+  matrix?: boolean;
   json?: boolean;
 }
 
@@ -110,6 +120,29 @@ export function registerBench(
     .option('--json', 'last line: the result as JSON')
     .action(async (options: QuickOptions & VerifyBenchOptions) => {
       await runVerifyBackupBench(options, globals().signal);
+    });
+
+  bench
+    .command('kube-apiserver')
+    .description(
+      'kube-apiserver: build time (once per cache), start-to-ready over repeated starts, and the kube-apiserver × etcd matrix (starts, serves, watches)',
+    )
+    .option(
+      '--kubernetes <list>',
+      'kube-apiserver releases (default: the newest of every known line)',
+      collect,
+    )
+    .option('--etcd-versions <list>', 'etcd releases for the matrix (default: every supported line)', collect)
+    .option(
+      '--starts <n>',
+      'API server starts per release for start-to-ready (against etcd 3.6, one member, TLS)',
+      parseIntegerOption('--starts', 'a non-negative integer'),
+      5,
+    )
+    .option('--no-matrix', 'skip the compatibility matrix')
+    .option('--json', 'last line: {"builds", "startToReady", "matrix"}')
+    .action(async (options: KubeBenchCliOptions) => {
+      await runKubeBench(options, globals().signal);
     });
 
   bench
@@ -283,6 +316,35 @@ async function runVerifyBackupBench(
   process.stdout.write(
     `goal: the 1-member verification within 2x the restore alone: ${oneMember?.ratioToRestore ?? '?'}x\n`,
   );
+}
+
+async function runKubeBench(options: KubeBenchCliOptions, signal: AbortSignal): Promise<void> {
+  const kubernetes = splitList(options.kubernetes);
+  const etcd = splitList(options.etcdVersions);
+  const say = (text: string) => {
+    if (!options.json) process.stdout.write(`${text}\n`);
+  };
+  say('\n== kube-apiserver build (once per cache) ==');
+  const result = await benchKube({
+    kubernetes: kubernetes.length > 0 ? kubernetes : ['1.34', '1.35', '1.36', '1.37'],
+    etcd: etcd.length > 0 ? etcd : [...SUPPORTED_LINES],
+    starts: options.starts,
+    matrix: options.matrix !== false,
+    signal,
+    onBuild: (row) =>
+      say(
+        `${row.kubernetes.padEnd(8)} ${row.source.padEnd(9)} ${(row.buildSeconds === undefined ? '?' : `${row.buildSeconds} s`).padStart(7)} ${`${Math.round(row.binaryBytes / 1048576)} MiB`.padStart(8)}  ${row.provenance}`,
+      ),
+    onStartToReady: (row) =>
+      say(
+        `start-to-ready ${row.kubernetes} on etcd ${row.etcd}: median ${row.medianMs} ms, min ${row.minMs}, p90 ${row.p90Ms}, max ${row.maxMs} (${row.starts} starts: ${row.samplesMs.join(', ')})`,
+      ),
+    onCell: (cell) =>
+      say(
+        `matrix ${cell.kubernetes} × etcd ${cell.etcd}: ${cell.readyAfterMs === undefined ? `does not start (${cell.startError ?? ''})` : `ready ${cell.readyAfterMs} ms, serves ${cell.serves ? 'yes' : `no (${cell.serveError ?? ''})`}, watch ${cell.watchEventAfterMs === undefined ? `no (${cell.watchError ?? ''})` : `${cell.watchEventAfterMs} ms`}`}`,
+      ),
+  });
+  if (options.json) printJsonLine({ bench: 'kube-apiserver', ...result });
 }
 
 function clusterHeader(): string {

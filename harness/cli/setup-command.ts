@@ -4,11 +4,13 @@ import type { Command } from 'commander';
 import { provisionMixin } from '../alerting/mixin.js';
 import { resolveBenchmarkTool } from '../binaries/resolve-benchmark.js';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
+import { resolveKubeApiServer } from '../binaries/resolve-kube-apiserver.js';
 import { resolvePrometheus } from '../binaries/resolve-prometheus.js';
 import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
 import type { ProgressListener } from '../binaries/types.js';
+import { describeKubernetesVersions, parseKubernetesVersion } from '../versions/kubernetes-release.js';
 import type { GlobalOptions } from './global-options.js';
-import { collect, requestedVersions } from './options.js';
+import { collect, requestedVersions, splitList } from './options.js';
 import { runWithProgress } from './progress.js';
 
 interface SetupOptions {
@@ -16,6 +18,7 @@ interface SetupOptions {
   releaseMirror?: string;
   offline?: boolean;
   prometheus?: boolean;
+  kubernetes?: string[];
 }
 
 export function registerSetup(program: Command, globals: () => GlobalOptions): void {
@@ -38,8 +41,14 @@ export function registerSetup(program: Command, globals: () => GlobalOptions): v
       '--prometheus',
       "also Prometheus and promtool (Debian's package, else a Go build), go-jsonnet, and etcd's mixin rendered (for the alert scenarios and `alerts`)",
     )
+    .option(
+      '--kubernetes <list>',
+      `also build kube-apiserver of these Kubernetes releases from Go modules (minutes each, once per cache; ${describeKubernetesVersions()}). The API server's version, not \`--kubernetes-version\``,
+      collect,
+    )
     .action(async (options: SetupOptions) => {
       const versions = requestedVersions(options.versions);
+      const kubernetes = splitList(options.kubernetes).map((version) => parseKubernetesVersion(version));
       const { signal } = globals();
       await runWithProgress(
         [
@@ -87,6 +96,13 @@ export function registerSetup(program: Command, globals: () => GlobalOptions): v
                 },
               ]
             : []),
+          ...kubernetes.map((version) => ({
+            title: `kube-apiserver ${version}`,
+            run: async (report: ProgressListener, abort: AbortSignal | undefined) => {
+              const binary = await resolveKubeApiServer(version, { onProgress: report, signal: abort });
+              return `${binary.source} → ${binary.path}`;
+            },
+          })),
         ],
         { signal },
       );

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { DockerMember } from '../cluster/docker/docker-member.js';
 import type { EtcdCluster } from '../cluster/etcd-cluster.js';
 import { ProcessMember } from '../cluster/process/process-member.js';
+import { ApiServerSpec, type StartedApiServer } from '../kube/apiserver.js';
 import { Session } from '../session.js';
+import { describeKubernetesVersions, parseKubernetesVersion } from '../versions/kubernetes-release.js';
 import { addClusterOptions, type ClusterOptions, specFromOptions } from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
 import { printJsonLine } from './output.js';
@@ -11,6 +13,8 @@ import { lineProgress } from './progress.js';
 
 interface UpOptions extends ClusterOptions {
   json?: boolean;
+  /** `true` (no value: the default release) or a Kubernetes version. */
+  kubeApiserver?: string | boolean;
 }
 
 export function registerUp(program: Command, globals: () => GlobalOptions): void {
@@ -25,14 +29,28 @@ export function registerUp(program: Command, globals: () => GlobalOptions): void
       '--json',
       'when ready, print exactly one JSON line (endpoints, proxies, version, pids, etcdctl) on stdout',
     )
+    .option(
+      '--kube-apiserver [version]',
+      `also start a kube-apiserver of this Kubernetes release against the cluster (implies --tls; built from Go modules once per cache; ${describeKubernetesVersions()}). The API server's version, not \`--kubernetes-version\` (which picks the etcd release kubeadm pins)`,
+    )
     .action(async (options: UpOptions) => {
+      const kubernetes =
+        options.kubeApiserver === undefined
+          ? undefined
+          : parseKubernetesVersion(
+              options.kubeApiserver === true ? 'default' : String(options.kubeApiserver),
+            );
       const spec = specFromOptions(options); // validates before anything starts
+      if (kubernetes) spec.withTls();
       const { signal } = globals();
       const onProgress = lineProgress();
       await using session = await Session.open({ onProgress });
       const cluster = await spec.start({ session, onProgress, signal });
-      if (options.json) printJsonLine(describeCluster(cluster));
-      else printHuman(cluster);
+      const apiserver = kubernetes
+        ? await ApiServerSpec.forCluster(cluster, kubernetes).start({ session, onProgress, signal })
+        : undefined;
+      if (options.json) printJsonLine({ ...describeCluster(cluster), ...describeApiServer(apiserver) });
+      else printHuman(cluster, apiserver);
       // Members and Toxiproxy are detached and unref'd: without a timer the event loop would drain and exit here.
       const keepAlive = setInterval(() => {}, 60_000);
       await new Promise<void>((resolve) => {
@@ -78,7 +96,11 @@ export function describeCluster(cluster: EtcdCluster) {
   };
 }
 
-function printHuman(cluster: EtcdCluster): void {
+function describeApiServer(apiserver: StartedApiServer | undefined) {
+  return apiserver ? { kubeApiServer: apiserver.describe() } : {};
+}
+
+function printHuman(cluster: EtcdCluster, apiserver?: StartedApiServer): void {
   const tls = cluster.clientTls();
   const lines = [
     `etcd ${cluster.version} cluster is up (${cluster.backend}): ${cluster.members.length} members, network ${cluster.network}, TLS ${tls ? 'on' : 'off'}`,
@@ -90,6 +112,12 @@ function printHuman(cluster: EtcdCluster): void {
       tls ? ` --cacert=${tls.caFile} --cert=${tls.certFile} --key=${tls.keyFile}` : ''
     } endpoint status -w table`,
     `toxiproxy: ${cluster.toxiproxy.apiUrl}`,
+    ...(apiserver
+      ? [
+          `kube-apiserver ${apiserver.version}: ${apiserver.url}  pid ${apiserver.pid}  log ${apiserver.logPath}`,
+          `try:      curl --cacert ${apiserver.caFile} -H 'Authorization: Bearer ${apiserver.token}' ${apiserver.url}/api/v1/namespaces`,
+        ]
+      : []),
     'Press Ctrl-C to tear down.',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
