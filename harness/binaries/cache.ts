@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { logger } from '../log.js';
 import { cacheDir } from '../paths.js';
+import { withFileLock } from '../runstate/file-lock.js';
 import type { BinarySource } from './types.js';
 
 const log = logger('binaries');
@@ -63,21 +63,12 @@ export class BinaryCache {
 
   /** Runs `fn` holding the cache lock for `tool@version` (other processes provisioning it wait). */
   async withLock<T>(tool: string, version: string, fn: () => Promise<T>): Promise<T> {
-    const lockTarget = join(this.root, tool, `${version}.lock-target`);
-    await mkdir(join(this.root, tool), { recursive: true });
-    const release = await lockfile.lock(lockTarget, {
-      realpath: false,
-      stale: 60_000,
-      update: 10_000,
-      retries: { retries: 1_000, minTimeout: 500, maxTimeout: 2_000 },
-    });
-    try {
-      return await fn();
-    } finally {
-      await release().catch((error: unknown) =>
-        log('releasing cache lock failed %o', { tool, version, error }),
-      );
-    }
+    // A build (kube-apiserver: minutes) holds it long; a holder that stops refreshing for a minute is dead.
+    return withFileLock(
+      join(this.root, tool, `${version}.lock-target`),
+      { staleMs: 60_000, waitMs: 1_500_000 },
+      fn,
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 // The run journal: an append-only JSON-lines file per run listing every process, dir and network object it created,
 // so that `etcd-chaos cleanup` or the next run can reap what a killed harness left behind.
-import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateDir } from '../paths.js';
 import { processStartTime } from './proc.js';
@@ -50,14 +50,18 @@ export class RunJournal {
   /** Creates the journal and records this process as its owner. */
   static open(runId: string, root: string = stateDir()): RunJournal {
     const journal = new RunJournal(runId, root);
-    const startTime = processStartTime(process.pid) ?? '0';
-    journal.record({
+    const owner: JournalEntry = {
       kind: 'owner',
       pid: process.pid,
-      startTime,
+      startTime: processStartTime(process.pid) ?? '0',
       argv: process.argv.slice(1),
       createdAt: new Date().toISOString(),
-    });
+    };
+    // Written aside and renamed into place: a reaper in another process must never read this journal without its
+    // owner line (an ownerless journal is a dead run's, and its resources would be reaped while we use them).
+    const staging = `${journal.path}.${process.pid}.tmp`;
+    writeFileSync(staging, `${JSON.stringify(owner)}\n`);
+    renameSync(staging, journal.path);
     return journal;
   }
 

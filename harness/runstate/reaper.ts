@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { dockerObjectsKind } from '../cluster/docker/leftovers.js';
 import { logger } from '../log.js';
 import { stateDir } from '../paths.js';
+import { withFileLock } from './file-lock.js';
 import { JOURNAL_SUFFIX, journalsDir, parseJournal } from './journal.js';
 import { dirsKind, mountsKind, networkObjectsKind, processesKind } from './kinds.js';
 import { isSameProcess } from './proc.js';
@@ -68,6 +69,13 @@ export function defaultKinds(options: { docker?: boolean } = {}): ResourceKind[]
 
 export async function reapOrphans(options: ReapOptions = {}): Promise<ReapReport> {
   const dir = journalsDir(options.root ?? stateDir());
+  // One reaper per state dir at a time: two (a `cleanup` and a starting run) would race to remove the same objects.
+  return withFileLock(join(dir, '.reap'), { staleMs: 30_000, waitMs: 120_000 }, () =>
+    reapLocked(dir, options),
+  );
+}
+
+async function reapLocked(dir: string, options: ReapOptions): Promise<ReapReport> {
   const { dead, live } = await readJournals(dir, options.exceptRunId);
   const context: ReapContext = { deadRuns: dead, exceptRunId: options.exceptRunId };
   const results: { kind: ResourceKind; reap: KindReap }[] = [];

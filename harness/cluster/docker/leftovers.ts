@@ -1,9 +1,12 @@
 // The docker backend's reapable kind: containers, networks and volumes carrying the run label, removed when the owner
 // the labels name (pid + start time) is gone; a live run's objects are never touched. Needs no journal (objects
 // survive a lost state dir) and costs nothing without an engine: the socket is checked, not even dialled.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { describeError } from '../../errors.js';
 import { logger } from '../../log.js';
+import { withFileLock } from '../../runstate/file-lock.js';
 import { isOwnerAlive } from '../../runstate/proc.js';
 import type { KindReap, ResourceKind } from '../../runstate/resource-kind.js';
 import { quickDockerClient } from './engine.js';
@@ -34,12 +37,18 @@ export const dockerObjectsKind: ResourceKind = {
         removed.push({ runId, type });
       } catch (error) {
         // Gone meanwhile (removed with its container, or by another cleanup): nothing left to do.
-        if ((error as { statusCode?: number }).statusCode === 404) return;
+        // 409 "removal … already in progress": a non-etcd-chaos actor (or a reaper that ignored the lock) has it.
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status === 404 || (status === 409 && /already in progress/i.test(describeError(error)))) return;
         errors.push({ runId, message: `could not remove ${what}: ${describeError(error)}` });
       }
     };
     try {
-      await reapObjects(docker, deadRunOf, remove);
+      // The engine is machine-wide and so are its labels: reapers of other state dirs (another user, another
+      // checkout's tests) see the same dead runs, so they take turns.
+      await withFileLock(join(tmpdir(), 'etcd-chaos-docker-reap'), { staleMs: 30_000, waitMs: 120_000 }, () =>
+        reapObjects(docker, deadRunOf, remove),
+      );
     } catch (error) {
       errors.push({ runId: undefined, message: `listing docker objects: ${describeError(error)}` });
     }
