@@ -17,7 +17,9 @@ function measured(finding: Finding, name: string): number | undefined {
   return finding.measurements.find((entry) => entry.name === name)?.value;
 }
 
-describe.runIf(isRoot).each(['default', '3.5', '3.4'])('alerts on etcd %s', (version) => {
+// Two versions, each ~50 s: the default (3.6: the debugging db-size metric is gone, as on 3.5) and 3.4 (the one line
+// that still serves it); 3.5 differs from 3.6 in nothing these rules read.
+describe.runIf(isRoot).each(['default', '3.4'])('alerts on etcd %s', (version) => {
   it("Prometheus fires every guide alert under its fault and not without it (or says this host's disk does)", async () => {
     const run = await runScenarioForTest(alerts, { version });
     try {

@@ -3,8 +3,9 @@ import tuning from '../../scenarios/tuning.js';
 import { isRoot } from '../helpers/proc.js';
 import { removeReport, runScenarioForTest } from '../helpers/scenario.js';
 
-// The fsync stalls need ptrace (root).
-describe.runIf(isRoot).each(['default', '3.5'])('tuning on etcd %s', (version) => {
+// The fsync stalls need ptrace (root). One version: the scenario is 45 s of fixed windows and the mechanism (raft's
+// election timer against a stalled leader) is the same on 3.4–3.7; `run tuning --etcd-version V` covers the others.
+describe.runIf(isRoot).each(['default'])('tuning on etcd %s', (version) => {
   it("shows less churn and a slower failover with the guide's 500/5000 ms than with 100/1000 ms", async () => {
     const run = await runScenarioForTest(tuning, { version });
     try {
