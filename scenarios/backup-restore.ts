@@ -57,7 +57,7 @@ export default defineScenario({
     await ctx.sleep(ctx.params.loadBeforeMs);
 
     ctx.step('snapshot save under load');
-    const snapshotDir = join(ctx.session.workDir, `${ctx.scenario}-snapshots`);
+    const snapshotDir = join(ctx.workDir, `${ctx.scenario}-snapshots`);
     await mkdir(snapshotDir, { recursive: true });
     const snapshotPath = join(snapshotDir, 'backup.db');
     const saveStartedAt = Date.now();

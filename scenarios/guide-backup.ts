@@ -61,7 +61,7 @@ export default defineScenario({
     ctx.step('a snapshot for the encryption and cross-version checks');
     const cluster = await ctx.startCluster(ctx.clusterSpec().withMembers(1));
     await seedKeyspace(cluster.client(), { keys: ctx.params.seedKeys, valueBytes: 512 });
-    const dir = join(ctx.session.workDir, 'guide-backup');
+    const dir = join(ctx.workDir, 'guide-backup');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const snapshot = join(dir, 'etcd-snapshot.db');
     ctx.recordTool('snapshot save', (await saveSnapshot(cluster, cluster.members[0]!, snapshot)).run);

@@ -252,7 +252,7 @@ export default defineScenario({
       recordSeries(ctx, samples);
 
       ctx.step('apiserver connection refused: an etcd client certificate etcd does not trust');
-      const foreign = await generateForeignClient(join(ctx.session.workDir, `${SCENARIO}-foreign`));
+      const foreign = await generateForeignClient(join(ctx.workDir, `${SCENARIO}-foreign`));
       const untrusted = await kube.start(
         ApiServerSpec.forCluster(cluster, params.kubernetes)
           .withEtcdClientCertificate({ certFile: foreign.client.cert, keyFile: foreign.client.key })

@@ -70,7 +70,7 @@ export default defineScenario({
         );
         written.set(objectKey(created), objectDigest(created));
       }
-      const snapshotPath = join(ctx.session.workDir, `${SCENARIO}.db`);
+      const snapshotPath = join(ctx.workDir, `${SCENARIO}.db`);
       const saved = await saveSnapshot(cluster, cluster.members[0]!, snapshotPath);
       ctx.recordTool('snapshot save', saved.run);
 
@@ -88,7 +88,7 @@ export default defineScenario({
       const customResourceKeysAfterDelete = (await etcd.getAll().prefix(CR_PREFIX).keys()).length;
 
       ctx.step("the guide's retrieval command, as written");
-      const crdFile = join(ctx.session.workDir, 'crd.yaml');
+      const crdFile = join(ctx.workDir, 'crd.yaml');
       const guide = await guideCrdRetrieval(cluster, cluster.binaries, WIDGET_CRD_NAME, crdFile);
       ctx.recordTool("guide: etcdctl get ... -o json | jq -r '.value' | base64 -d > crd.yaml", guide);
       const corrected = await cluster.etcdctl(['get', CRD_KEY, '-w', 'json'], { allowFailure: true });

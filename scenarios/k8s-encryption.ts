@@ -126,7 +126,7 @@ export default defineScenario({
         configMapValues.push(value);
       }
       const aescbcNames = [...plaintext.keys()];
-      const aescbcSnapshot = join(ctx.session.workDir, `${SCENARIO}-aescbc.db`);
+      const aescbcSnapshot = join(ctx.workDir, `${SCENARIO}-aescbc.db`);
       const aescbc = await probe(ctx, cluster, aescbcNames, plaintext, aescbcSnapshot);
       const snapshotBytes = await readFile(aescbcSnapshot);
       const configMapPlaintextInSnapshot = configMapValues.reduce(
@@ -151,7 +151,7 @@ export default defineScenario({
         cluster,
         controlNames,
         plaintext,
-        join(ctx.session.workDir, `${SCENARIO}-identity.db`),
+        join(ctx.workDir, `${SCENARIO}-identity.db`),
       );
       const atRest = { aescbc, configMapPlaintextInSnapshot, identity };
       await ctx.evidence.json('encryption-at-rest.json', atRest);

@@ -170,7 +170,7 @@ export default defineScenario({
       };
 
       ctx.step('snapshot, then changes the snapshot does not hold');
-      const snapshotPath = join(ctx.session.workDir, `${SCENARIO}-${ctx.target.version}.db`);
+      const snapshotPath = join(ctx.workDir, `${SCENARIO}-${ctx.target.version}.db`);
       const saved = await saveSnapshot(source, source.members[0]!, snapshotPath);
       ctx.recordTool('snapshot save', saved.run);
       const status = await snapshotStatus(source.binaries, snapshotPath);

@@ -65,7 +65,7 @@ export default defineScenario({
     ctx.step(`writing with ${ctx.params.writers} ledger writers`);
     const writer = ctx.ledger(source, { writers: ctx.params.writers });
     await ctx.sleep(ctx.params.loadBeforeMs);
-    const snapshotPath = join(ctx.session.workDir, `${ctx.scenario}-${ctx.target.version}.db`);
+    const snapshotPath = join(ctx.workDir, `${ctx.scenario}-${ctx.target.version}.db`);
     const saved = await saveSnapshot(source, source.members[0]!, snapshotPath);
     ctx.recordTool('snapshot save', saved.run);
     await ctx.sleep(ctx.params.loadAfterMs);

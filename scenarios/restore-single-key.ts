@@ -73,7 +73,7 @@ export default defineScenario({
     ctx.recordTool('etcdctl get -w json (key present, the JSON the guide pipes into jq)', beforeDeletion);
 
     ctx.step('snapshot, then delete the CRD and change other keys');
-    const snapshotPath = join(ctx.session.workDir, `${ctx.scenario}-${ctx.target.version}.db`);
+    const snapshotPath = join(ctx.workDir, `${ctx.scenario}-${ctx.target.version}.db`);
     ctx.recordTool('snapshot save', (await saveSnapshot(live, live.members[0]!, snapshotPath)).run);
     await client.delete().key(CRD_KEY);
     const changedAfterSnapshot = [

@@ -70,7 +70,7 @@ export default defineScenario({
     await client.put(MARKER_KEY).value(marker);
 
     ctx.step('snapshot save, then a truncated and a bit-flipped copy');
-    const dir = join(ctx.session.workDir, `${ctx.scenario}-${ctx.target.version}`);
+    const dir = join(ctx.workDir, `${ctx.scenario}-${ctx.target.version}`);
     await mkdir(dir, { recursive: true });
     const saved = await saveSnapshot(source, source.members[0]!, join(dir, 'intact.db'));
     ctx.recordTool('snapshot save', saved.run);

@@ -1,6 +1,8 @@
 // One scenario's run: the context handed to `run(ctx)`, and everything it must clean up and hand over afterwards
 // (findings, fault windows, series, leader events, logs as evidence).
 
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ClaimCatalogue } from '../claims/catalogue.js';
 import { ClusterSpec } from '../cluster/spec.js';
 import type { StartedCluster } from '../cluster/types.js';
@@ -46,6 +48,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
   readonly intensity: Intensity;
   readonly target: RunTarget;
   readonly session: Session;
+  readonly workDir: string;
   readonly signal: AbortSignal;
   readonly evidence: EvidenceRecorder;
   readonly findings: Finding[] = [];
@@ -67,10 +70,10 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     this.target = init.target;
     this.session = init.session;
     this.signal = init.signal;
-    this.evidence = new EvidenceRecorder(
-      init.reportDir,
-      init.repetition > 1 ? `repetition-${init.repetition}/${init.scenario}` : init.scenario,
-    );
+    const runName = init.repetition > 1 ? `repetition-${init.repetition}/${init.scenario}` : init.scenario;
+    this.evidence = new EvidenceRecorder(init.reportDir, runName);
+    this.workDir = join(init.session.workDir, 'scenarios', runName);
+    mkdirSync(this.workDir, { recursive: true });
   }
 
   step(message: string): void {

@@ -41,6 +41,11 @@ export interface ScenarioContext<P> {
   readonly target: RunTarget;
   readonly signal: AbortSignal;
   readonly session: Session;
+  /**
+   * Scratch space of this scenario run alone (snapshots, restored data dirs), under the session's temp dir and
+   * removed with it. Fixed names are safe here: every repetition and every scenario has its own.
+   */
+  readonly workDir: string;
   readonly evidence: EvidenceRecorder;
   /** Progress for people (`backup-restore: taking a snapshot under load`). */
   step(message: string): void;

@@ -232,3 +232,34 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+describe('run --repeat', () => {
+  it('gives each repetition its own scratch space: the scenarios that restore into fixed-name dirs stay stable', () => {
+    // Before: repetition 2 restored into repetition 1's data dir ("data-dir … not empty") and every later
+    // snapshot-corruption verdict was inconclusive (found by `run --repeat 5`: pass 1, inconclusive 4).
+    const reportDir = join(work, 'report-repeat');
+    const result = runCli([
+      'run',
+      'snapshot-corruption',
+      'restore-single-key',
+      '--repeat',
+      '2',
+      '--report-dir',
+      reportDir,
+    ]);
+    const report = parseRunResult(readFileSync(join(reportDir, 'result.json'), 'utf8'), 'result.json');
+    expect(report.scenarios.map((scenario) => scenario.status)).toEqual([
+      'completed',
+      'completed',
+      'completed',
+      'completed',
+    ]);
+    expect(report.stability.length).toBeGreaterThan(0);
+    for (const row of report.stability) {
+      expect(row.flipRate, `${row.claim}: ${row.check}`).toBe(0);
+      expect(row.verdicts.inconclusive, `${row.claim}: ${row.check}`).toBe(0);
+    }
+    expect(new Set(report.findings.map((finding) => finding.repetition))).toEqual(new Set([1, 2]));
+    expect([0, 1], result.stderr).toContain(result.code);
+  });
+});

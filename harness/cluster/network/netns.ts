@@ -9,14 +9,20 @@ import type { MemberNetwork, NetworkPlane } from './plane.js';
 
 const log = logger('netns');
 const SUBNET_PREFIX = '10.213';
+/** Member host numbers in the /24: .1 and .2 are the bridge's (clients, peer proxies). */
+const FIRST_HOST = 11;
+const LAST_HOST = 250;
 
 export class NetnsPlane implements NetworkPlane {
   readonly mode = 'netns' as const;
   readonly clientProxyHost = '127.0.0.1';
-  private nextHost = 11;
+  private nextHost = FIRST_HOST;
+  /** Host numbers whose member was released, oldest first: reused once the /24 runs out (a long run or --repeat). */
+  private readonly releasedHosts: number[] = [];
   private readonly members = new Set<string>();
 
   private constructor(
+    private readonly lastHost: number,
     private readonly ip: string,
     private readonly bridge: string,
     private readonly subnet: string,
@@ -43,7 +49,12 @@ export class NetnsPlane implements NetworkPlane {
     return undefined;
   }
 
-  static async create(shortId: string, journal: RunJournal): Promise<NetnsPlane> {
+  /** `lastHost` narrows the member addresses (tests of reuse); the default is the whole /24. */
+  static async create(
+    shortId: string,
+    journal: RunJournal,
+    options: { lastHost?: number } = {},
+  ): Promise<NetnsPlane> {
     const ip = await findOnPath('ip');
     if (!ip) throw new ToolMissingError('The netns network plane needs `ip` from iproute2.');
     const subnet = await pickFreeSubnet(ip);
@@ -60,18 +71,38 @@ export class NetnsPlane implements NetworkPlane {
       `link set ${bridge} up`,
     ]);
     log('bridge %o', { bridge, subnet });
-    return new NetnsPlane(ip, bridge, subnet, shortId, journal);
+    return new NetnsPlane(
+      Math.min(options.lastHost ?? LAST_HOST, LAST_HOST),
+      ip,
+      bridge,
+      subnet,
+      shortId,
+      journal,
+    );
   }
 
   async attachMember(label: string): Promise<MemberNetwork> {
-    const index = this.nextHost++;
-    if (index > 250) throw new HarnessError("netns plane: no addresses left in this run's /24");
+    const reused = this.nextHost > this.lastHost ? this.releasedHosts.shift() : undefined;
+    if (this.nextHost > this.lastHost && reused === undefined)
+      throw new HarnessError(
+        `netns plane: all ${this.lastHost - FIRST_HOST + 1} member addresses of this run's /24 are in use at once`,
+      );
+    const index = reused ?? this.nextHost++;
     const namespace = `ec${this.shortId}-${label}-${index}`;
     const hostLink = `ec${this.shortId}h${index}`;
     const address = `${this.subnet}.${index}`;
     this.journal.record({ kind: 'netns', name: namespace });
     this.journal.record({ kind: 'link', name: hostLink });
     this.members.add(namespace);
+    if (reused !== undefined) {
+      // The host's ARP entry still names the released member's veth MAC: without the flush, traffic to the new
+      // member would go nowhere until the kernel gave up on it. The old host link is gone with its namespace unless
+      // a process outlived the member; then it goes now.
+      await runCommand(this.ip, ['link', 'delete', hostLink], { allowFailure: true });
+      await runCommand(this.ip, ['neigh', 'flush', 'to', address, 'dev', this.bridge], {
+        allowFailure: true,
+      });
+    }
     await batch(this.ip, [
       `netns add ${namespace}`,
       `link add ${hostLink} type veth peer name eth0 netns ${namespace}`,
@@ -102,6 +133,7 @@ export class NetnsPlane implements NetworkPlane {
       release: async () => {
         if (!this.members.delete(namespace)) return;
         await runCommand(ip, ['netns', 'delete', namespace], { allowFailure: true });
+        this.releasedHosts.push(index);
       },
     };
   }
