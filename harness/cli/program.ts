@@ -14,6 +14,7 @@ import { registerReport } from './report-command.js';
 import { registerRun } from './run-command.js';
 import { registerSetup } from './setup-command.js';
 import { registerUp } from './up-command.js';
+import { registerValidate } from './validate-command.js';
 import { registerVersions } from './versions-command.js';
 
 /** What the application gives the library's CLI: the built-in scenarios, in suite order, and the rehearsals. */
@@ -36,6 +37,7 @@ export function buildProgram(builtIns: BuiltIns, globals: () => GlobalOptions): 
   registerUp(program, globals);
   registerRun(program, globals, builtIns.scenarios);
   registerRehearse(program, globals, builtIns.rehearsals);
+  registerValidate(program);
   registerList(program, builtIns.scenarios);
   registerReport(program);
   registerCleanup(program);

@@ -3,6 +3,8 @@
 import type { Command } from 'commander';
 import { ClaimCatalogue } from '../claims/catalogue.js';
 import { InputError } from '../errors.js';
+import { readEtcdSetup } from '../manifest/read-setup.js';
+import { applySetup } from '../manifest/setup-target.js';
 import type { RunResult } from '../result/format.js';
 import { prepareReportDir } from '../result/result-file.js';
 import type { RunTarget, ScenarioDefinition } from '../scenario/types.js';
@@ -42,6 +44,8 @@ interface RehearseOptions extends BackendOptions {
   skipCheck: boolean;
   reportDir: string;
   json?: boolean;
+  manifest?: string;
+  dropUnsupportedFlags?: boolean;
 }
 
 const FAULTS = ['none', 'jitter', 'kill'];
@@ -63,6 +67,14 @@ export function registerRehearse(
     .option('--downgrade', 'rehearse going back to an older release (etcd docs downgrades/)')
     .option('--flag <name=value>', 'etcd flag for every member, repeatable (your manifest flags)', collect)
     .option('--preset <name>', 'tuned flags: guide-tuned')
+    .option(
+      '--manifest <path>',
+      'your etcd setup (kubeadm static-pod manifest, config file or flag list): its flags on every member; flags --from does not know, or --to removed without a successor, must change first',
+    )
+    .option(
+      '--drop-unsupported-flags',
+      "rehearse without the manifest's flags a release does not know (each drop is recorded in every report; flags the new release knows come back after the swap)",
+    )
     .option('--tls', 'mTLS for client and peer traffic')
     .option('--network <mode>', 'auto | netns | loopback', 'auto')
     .option(
@@ -89,7 +101,9 @@ export function registerRehearse(
     .option('--report-dir <dir>', 'where to write result.json and the reports', 'reports/rehearsal')
     .option('--json', 'print the summary as one JSON line')
     .action(async (options: RehearseOptions) => {
-      const { from, to, scenario, params, target } = normalizeOptions(options, rehearsals);
+      const normalized = normalizeOptions(options, rehearsals);
+      const { from, to, scenario, params } = normalized;
+      const target = await withManifest(normalized.target, options, from, to);
       const reportDir = await prepareReportDir(options.reportDir);
       process.stderr.write(`${scenario.id}: ${from} → ${to}\n`);
       const { result, resultPath, reports } = await executeSuite(
@@ -170,6 +184,40 @@ export function normalizeOptions(
       backend,
       images,
     },
+  };
+}
+
+/**
+ * `--manifest`: its flags on the old release (refused, quoting etcd, when it does not know them, unless
+ * `--drop-unsupported-flags`), renamed for the new one when it removed them, checked on both before anything starts.
+ */
+async function withManifest(
+  target: RunTarget,
+  options: RehearseOptions,
+  from: EtcdVersion,
+  to: EtcdVersion,
+): Promise<RunTarget> {
+  if (!options.manifest) {
+    if (options.dropUnsupportedFlags) throw new InputError('`--drop-unsupported-flags` needs `--manifest`.');
+    return target;
+  }
+  const setup = await readEtcdSetup(options.manifest);
+  const applied = applySetup(
+    setup,
+    { version: from, source: `--from ${options.from}` },
+    {
+      extraFlags: target.flags,
+      dropUnsupported: Boolean(options.dropUnsupportedFlags),
+      alsoOn: to,
+      dropHint: `Change them in the manifest, or rehearse without them: --drop-unsupported-flags (each drop is recorded in every report).`,
+    },
+  );
+  return {
+    ...target,
+    flags: applied.flags,
+    ...(applied.upgradeFlags ? { upgradeFlags: applied.upgradeFlags } : {}),
+    tls: target.tls || applied.tls,
+    manifest: applied.section,
   };
 }
 

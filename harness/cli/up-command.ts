@@ -8,30 +8,40 @@ import { addClusterOptions, type ClusterOptions, specFromOptions } from './clust
 import type { GlobalOptions } from './global-options.js';
 import { printJsonLine } from './output.js';
 import { lineProgress } from './progress.js';
+import { addSetupOptions, prepareSetup, type SetupOptions } from './setup-options.js';
 
-interface UpOptions extends ClusterOptions {
+interface UpOptions extends ClusterOptions, SetupOptions {
   json?: boolean;
 }
 
 export function registerUp(program: Command, globals: () => GlobalOptions): void {
-  addClusterOptions(
-    program
-      .command('up')
-      .description(
-        'start a cluster behind Toxiproxy and keep it up until Ctrl-C / SIGTERM (then tear it down)',
-      ),
+  addSetupOptions(
+    addClusterOptions(
+      program
+        .command('up')
+        .description(
+          'start a cluster behind Toxiproxy and keep it up until Ctrl-C / SIGTERM (then tear it down)',
+        ),
+    ),
   )
     .option(
       '--json',
       'when ready, print exactly one JSON line (endpoints, proxies, version, pids, etcdctl) on stdout',
     )
     .action(async (options: UpOptions) => {
-      const spec = specFromOptions(options); // validates before anything starts
+      const prepared = await prepareSetup(options);
+      specFromOptions(options).toSpec(); // validates (flags against the release too) before anything starts
       const { signal } = globals();
+      const target = await prepared.target(signal);
+      const spec = specFromOptions(options, target);
       const onProgress = lineProgress();
       await using session = await Session.open({ onProgress });
       const cluster = await spec.start({ session, onProgress, signal });
-      if (options.json) printJsonLine(describeCluster(cluster));
+      if (options.json)
+        printJsonLine({
+          ...describeCluster(cluster),
+          ...(target.manifest ? { manifest: target.manifest } : {}),
+        });
       else printHuman(cluster);
       // Members and Toxiproxy are detached and unref'd: without a timer the event loop would drain and exit here.
       const keepAlive = setInterval(() => {}, 60_000);

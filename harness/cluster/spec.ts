@@ -2,6 +2,7 @@
 // ending in `start()`, which returns a started cluster to use with `await using` (start.ts picks the backend).
 import type { EtcdBinaries } from '../binaries/types.js';
 import { InputError } from '../errors.js';
+import { assertFlagsAccepted } from '../versions/flag-check.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
 import { MIN_DATA_DIR_BYTES } from './data-dir-mount.js';
 import type { EtcdCluster } from './etcd-cluster.js';
@@ -168,6 +169,10 @@ export class ClusterSpec {
         );
       }
     }
+    // What this release would refuse (unknown or removed flags, values, election vs heartbeat), quoting etcd.
+    assertFlagsAccepted(this.version, this.flags);
+    for (const [member, flags] of Object.entries(this.memberFlags))
+      assertFlagsAccepted(this.version, { ...this.flags, ...flags }, `the flags of ${member}`);
     return {
       version: this.version,
       binaries: this.binaries,

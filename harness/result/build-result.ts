@@ -94,6 +94,7 @@ export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): Ru
       flags: metadata.target.flags,
       presets: metadata.presets,
       tls: metadata.target.tls,
+      ...(metadata.target.manifest ? { manifest: metadata.target.manifest } : {}),
     },
     versions: {
       etcd: metadata.target.version.toString(),

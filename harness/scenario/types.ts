@@ -11,7 +11,7 @@ import type { CheckOutcome, Finding } from '../findings/finding.js';
 import type { LeaderTimeline, LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ParamSpecs, ParsedParams } from '../params.js';
 import type { ToolRun } from '../procedures/tool-run.js';
-import type { Intensity, ResultTable, Series } from '../result/format.js';
+import type { Intensity, ManifestSection, ResultTable, Series } from '../result/format.js';
 import type { Session } from '../session.js';
 import type { EtcdCapabilities } from '../versions/capabilities.js';
 import type { EtcdVersion } from '../versions/version.js';
@@ -32,6 +32,10 @@ export interface RunTarget {
   readonly backend: Backend;
   /** Image references for the docker backend (empty: official if present, else built locally). */
   readonly images: ImageOverrides;
+  /** The user's setup (`--manifest`, `--kubernetes-version`): how each of its flags was used, for every report. */
+  readonly manifest?: ManifestSection;
+  /** A rehearsal: the flags members get on the release they move to, when its renames change them. */
+  readonly upgradeFlags?: EtcdFlags;
 }
 
 export interface ScenarioContext<P> {

@@ -18,7 +18,13 @@ export interface RehearsalHost {
   /** The run's temp dir, for snapshots and copies of data dirs. */
   readonly session: { readonly workDir: string };
   /** What every cluster of the rehearsal gets: the user's network, TLS and flags. */
-  readonly target: { readonly network: NetworkModeRequest; readonly tls: boolean; readonly flags: EtcdFlags };
+  readonly target: {
+    readonly network: NetworkModeRequest;
+    readonly tls: boolean;
+    readonly flags: EtcdFlags;
+    /** The flags members get on the new release, when its renames change them (a manifest's `--experimental-*`). */
+    readonly upgradeFlags?: EtcdFlags;
+  };
   readonly evidence: { json(name: string, value: unknown): Promise<string> };
   /** Progress for people. */
   step(message: string): void;

@@ -62,7 +62,7 @@ export async function rehearseUpgrade(
   onRecord: (record: UpgradeRehearsalRecord) => void,
 ): Promise<void> {
   const { path } = options;
-  const preconditions = preconditionsOf(path, host.target.flags);
+  const preconditions = preconditionsOf(path, host.target.upgradeFlags ?? host.target.flags);
   if (path.minorSteps > 1) {
     onRecord({ kind: 'skip', record: await rehearseSkip(host, path, true, options) });
     const oneMinor = preconditions.find((entry) => entry.id === 'one-minor');
@@ -134,9 +134,12 @@ async function swapEveryMember(
   const faults = host.faults(cluster, { waitHealthyAfterHeal: false });
   if (options.fault === 'jitter')
     await faults.inject('network-latency', { latencyMs: 30, jitterMs: 20, proxy: 'peer' }, { target: 'all' });
+  const upgradeFlags = host.target.upgradeFlags;
   const steps = await runRollingSwap({
     cluster,
     binariesFor: () => newBinaries,
+    // The new release's names for renamed flags (a manifest rehearsed across a rename), when they differ.
+    ...(upgradeFlags ? { flagsFor: () => upgradeFlags } : {}),
     onStep: (message) => host.step(message),
     signal: host.signal,
     afterFirstStep:
