@@ -22,6 +22,7 @@ import {
 import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
+import { setupSummaryLines } from './setup-options.js';
 import { executeSuite } from './suite-execution.js';
 
 /** The scenarios a rehearsal runs, handed in by the composition root. */
@@ -235,6 +236,7 @@ function printRehearsal(result: RunResult, label: string, html: string): void {
     lines.push('', `  ${table.name}`, `    ${table.columns.join(' | ')}`);
     for (const row of table.rows) lines.push(`    ${row.map((cell) => cell ?? '').join(' | ')}`);
   }
+  lines.push(...setupSummaryLines(result));
   const { claims, exitCode } = result.summary;
   lines.push(
     '',

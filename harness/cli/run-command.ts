@@ -13,7 +13,13 @@ import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
 import { availableScenarios, selectScenarios } from './scenario-selection.js';
-import { addSetupOptions, describeRequest, prepareSetup, type SetupOptions } from './setup-options.js';
+import {
+  addSetupOptions,
+  describeRequest,
+  prepareSetup,
+  type SetupOptions,
+  setupSummaryLines,
+} from './setup-options.js';
 import { executeSuite } from './suite-execution.js';
 
 interface RunOptions extends SetupOptions {
@@ -176,6 +182,7 @@ function printSummary(result: RunResult, resultPath: string, reports: RenderedRe
       (entry) =>
         `  ${(entry.notRun ? 'NOT RUN' : entry.verdict.toUpperCase()).padEnd(12)} ${entry.id.padEnd(width)}  ${entry.title}`,
     ),
+    ...setupSummaryLines(result),
   ];
   if (result.interruption)
     lines.push(

@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import { type EtcdSetup, readEtcdSetup } from '../manifest/read-setup.js';
 import { applySetup, chooseRelease, type ReleaseChoice, supplyRelease } from '../manifest/setup-target.js';
+import { setupView } from '../report/setup-section.js';
+import type { RunResult } from '../result/format.js';
 import type { RunTarget } from '../scenario/types.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import { type TargetOptions, targetFlags, targetFromOptions } from './cluster-options.js';
@@ -84,4 +86,23 @@ export async function prepareSetup(options: SetupOptions): Promise<PreparedSetup
 /** What `requestedVersion` says in the report: the release and where it came from. */
 export function describeRequest(prepared: PreparedSetup, fallback: string): string {
   return prepared.release ? `${prepared.release.version} (${prepared.release.source})` : fallback;
+}
+
+/** Lines for the terminal summary: the setup's release and flags, and every flag a scenario replaced. */
+export function setupSummaryLines(result: RunResult): string[] {
+  const view = setupView(result);
+  const lines: string[] = [];
+  if (view.headline) lines.push(`setup: ${view.headline}`);
+  for (const warning of view.warnings) lines.push(`warning: ${warning}`);
+  const manifest = view.manifest;
+  if (manifest?.path) {
+    const count = (disposition: string) =>
+      manifest.flags.filter((entry) => entry.disposition === disposition).length;
+    lines.push(
+      `  flags: ${count('kept')} kept, ${count('translated')} translated, ${count('mapped')} mapped${manifest.dropped.length > 0 ? `, ${manifest.dropped.length} dropped (${manifest.dropped.map((entry) => `--${entry.flag}`).join(', ')})` : ''}`,
+    );
+  }
+  for (const entry of view.overrides)
+    lines.push(`  ${entry.scenario}: measured with --${entry.flag}=${entry.used} (yours: ${entry.yours})`);
+  return lines;
 }

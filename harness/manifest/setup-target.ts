@@ -223,7 +223,18 @@ export function applySetup(
       )
       .map((name) => ({ flag: name, manifest: classification.flags[name]!, used: extra[name]! })),
     dropped,
-    differences: differencesOf(flags, release.version),
+    // The metrics listener is mapped (each member gets its own), but it is the user's setting all the same.
+    differences: differencesOf(
+      {
+        ...flags,
+        ...(setup.flags.some((entry) => entry.name === 'listen-metrics-urls')
+          ? {
+              'listen-metrics-urls': `${setup.flags.findLast((entry) => entry.name === 'listen-metrics-urls')?.value} (a listener per member)`,
+            }
+          : {}),
+      },
+      release.version,
+    ),
     ...(afterUpgrade ? { afterUpgrade } : {}),
   };
   return {
