@@ -17,6 +17,7 @@ export * from './checks/snapshot-integrity.js';
 export * from './checks/tls.js';
 export * from './checks/tuning.js';
 export * from './checks/upgrade.js';
+export * from './checks/version-compat.js';
 export { allClaims, type Claim, type ClaimId, claim } from './claims/catalogue.js';
 export { type BinarySwap, type SwapOptions, supportsBinarySwap } from './cluster/binary-swap.js';
 export type { ClientTls } from './cluster/clients.js';
@@ -58,6 +59,15 @@ export {
   type Verdict,
   worstVerdict,
 } from './findings/finding.js';
+export { type Classification, type ClassifiedFlag, classifySetup } from './manifest/classify.js';
+export {
+  KUBEADM_ETCD_PINS,
+  KUBEADM_ETCD_SOURCE,
+  type KubeadmEtcdPin,
+  kubeadmEtcdPin,
+} from './manifest/kubeadm-etcd.js';
+export { type EtcdSetup, parseEtcdSetup, readEtcdSetup } from './manifest/read-setup.js';
+export { type Review, type ReviewFinding, reviewSetup } from './manifest/review.js';
 export {
   estimateQuantile,
   type Histogram,

@@ -38,6 +38,7 @@ export const CLAIM_IDS = [
   'downgrade.supported',
   'upgrade.snapshot-compat',
   'tls.mismatch',
+  'compat.kubeadm-etcd',
 ] as const;
 
 export type ClaimId = (typeof CLAIM_IDS)[number];
@@ -173,6 +174,12 @@ const CLAIMS: Readonly<Record<ClaimId, Omit<Claim, 'id'>>> = {
     title: 'a client with the wrong CA or certificate is refused, and health checks say why',
     statement: 'a client with a wrong CA or certificate is refused, and health checks report why',
     source: `${GUIDE}, "apiserver connection refused" (endpoint health; "certificate mismatch"); etcd docs op-guide/security.md`,
+  },
+  'compat.kubeadm-etcd': {
+    title: "the guide's Kubernetes/etcd version table matches the etcd kubeadm installs",
+    statement:
+      'Kubernetes 1.24–1.27 uses etcd 3.5.4–3.5.6, 1.28–1.29 uses 3.5.9–3.5.12, 1.30+ prefers 3.5.13+: checked against the etcd release kubeadm pins for each minor (a static check of the table; running API servers against etcd is k8s.version-matrix)',
+    source: `${GUIDE}, "Version Compatibility"; kubeadm cmd/kubeadm/app/constants/constants.go (DefaultEtcdVersion, SupportedEtcdVersion)`,
   },
 };
 
