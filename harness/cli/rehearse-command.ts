@@ -1,15 +1,18 @@
 // `etcd-chaos rehearse-upgrade`: rehearses one upgrade (or, with --downgrade, one downgrade) between two releases with
 // the user's flags, and writes the same reports as `run` (result.json, HTML, Markdown, JUnit, bundle).
 import type { Command } from 'commander';
+import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { ClaimCatalogue } from '../claims/catalogue.js';
 import { InputError } from '../errors.js';
 import { readEtcdSetup } from '../manifest/read-setup.js';
 import { applySetup } from '../manifest/setup-target.js';
+import { snapshotStatus } from '../procedures/snapshot.js';
 import type { RunResult } from '../result/format.js';
 import { prepareReportDir } from '../result/result-file.js';
 import type { RunTarget, ScenarioDefinition } from '../scenario/types.js';
 import { rehearsalPath } from '../upgrade/preconditions.js';
 import { VERSION_CHOICES } from '../upgrade/rehearsal-run.js';
+import { checkWriterLine, inspectSeedSnapshot } from '../upgrade/seed-snapshot.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import { describeSupportedVersions } from '../versions/catalog.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
@@ -47,6 +50,7 @@ interface RehearseOptions extends BackendOptions {
   json?: boolean;
   manifest?: string;
   dropUnsupportedFlags?: boolean;
+  seedSnapshot?: string;
 }
 
 const FAULTS = ['none', 'jitter', 'kill'];
@@ -76,6 +80,10 @@ export function registerRehearse(
       '--drop-unsupported-flags',
       "rehearse without the manifest's flags a release does not know (each drop is recorded in every report; flags the new release knows come back after the swap)",
     )
+    .option(
+      '--seed-snapshot <file>',
+      'start from your own snapshot (restored with the tools of the release that wrote it; the file is never modified) instead of a generated keyspace',
+    )
     .option('--tls', 'mTLS for client and peer traffic')
     .option('--network <mode>', 'auto | netns | loopback', 'auto')
     .option(
@@ -104,7 +112,8 @@ export function registerRehearse(
     .action(async (options: RehearseOptions) => {
       const normalized = normalizeOptions(options, rehearsals);
       const { from, to, scenario, params } = normalized;
-      const target = await withManifest(normalized.target, options, from, to);
+      const seeded = await withSeedSnapshot(normalized.target, options, from, to, globals().signal);
+      const target = await withManifest(seeded, options, from, to);
       const reportDir = await prepareReportDir(options.reportDir);
       process.stderr.write(`${scenario.id}: ${from} → ${to}\n`);
       const { result, resultPath, reports } = await executeSuite(
@@ -184,6 +193,49 @@ export function normalizeOptions(
       network: options.network,
       backend,
       images,
+    },
+  };
+}
+
+/**
+ * `--seed-snapshot`: checked before any cluster starts (integrity, the release that wrote it); clusters then start from
+ * it, restored with the tools of `--from`.
+ */
+async function withSeedSnapshot(
+  target: RunTarget,
+  options: RehearseOptions,
+  from: EtcdVersion,
+  to: EtcdVersion,
+  signal: AbortSignal,
+): Promise<RunTarget> {
+  if (!options.seedSnapshot) return target;
+  if (options.seedKeys !== undefined)
+    throw new InputError('Give `--seed-snapshot` or `--seed-keys`, not both: the snapshot is the keyspace.');
+  const file = await inspectSeedSnapshot(options.seedSnapshot);
+  // The storage version that tells who wrote it is read by etcdutl 3.6+ (3.5's prints none).
+  const reader = [to, from].find((version) => version.atLeast('3.6.0'));
+  let status: Awaited<ReturnType<typeof snapshotStatus>>['status'];
+  if (reader) {
+    const checked = await snapshotStatus(await resolveEtcd(reader, { signal }), file.path);
+    if (!checked.status)
+      throw new InputError(
+        `\`--seed-snapshot ${file.path}\` is not a usable etcd snapshot: \`${checked.run.command}\` exits ${checked.run.exitCode}: ${(checked.run.stderr || checked.run.stdout).trim().split('\n').slice(-3).join(' ')}`,
+      );
+    status = checked.status;
+  }
+  const writer = checkWriterLine(status?.version, from, file.path);
+  process.stderr.write(
+    `--seed-snapshot ${file.path}: ${file.sizeBytes} bytes, ${status ? `revision ${status.revision}, ${status.totalKey} keys, ` : ''}written by ${writer}; SHA-256 ${file.sha256}\n`,
+  );
+  return {
+    ...target,
+    seedSnapshot: {
+      path: file.path,
+      sizeBytes: file.sizeBytes,
+      sha256: file.sha256,
+      integrity: file.integrity,
+      writer,
+      ...(status ? { revision: status.revision, totalKeys: status.totalKey } : {}),
     },
   };
 }

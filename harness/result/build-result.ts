@@ -95,6 +95,7 @@ export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): Ru
       presets: metadata.presets,
       tls: metadata.target.tls,
       ...(metadata.target.manifest ? { manifest: metadata.target.manifest } : {}),
+      ...(metadata.target.seedSnapshot ? { seedSnapshot: metadata.target.seedSnapshot } : {}),
     },
     versions: {
       etcd: metadata.target.version.toString(),

@@ -376,6 +376,20 @@ export const RunResultSchema = Type.Object(
         presets: Type.Array(Type.String()),
         tls: Type.Boolean(),
         manifest: Type.Optional(ManifestSectionSchema),
+        seedSnapshot: Type.Optional(
+          Type.Object(
+            {
+              path: nonEmpty,
+              sizeBytes: Type.Integer({ minimum: 0 }),
+              sha256: Type.String({ description: 'of the file before the run (after: in the evidence)' }),
+              integrity: Type.String(),
+              writer: Type.String({ description: 'the release line that wrote it (storage version)' }),
+              revision: Type.Optional(Type.Integer()),
+              totalKeys: Type.Optional(Type.Integer()),
+            },
+            { ...closed, description: '--seed-snapshot: the user snapshot clusters started from' },
+          ),
+        ),
       },
       closed,
     ),

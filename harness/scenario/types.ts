@@ -36,6 +36,22 @@ export interface RunTarget {
   readonly manifest?: ManifestSection;
   /** A rehearsal: the flags members get on the release they move to, when its renames change them. */
   readonly upgradeFlags?: EtcdFlags;
+  /** `--seed-snapshot`: the user's snapshot, checked before anything started; clusters start from it. */
+  readonly seedSnapshot?: SeedSnapshot;
+}
+
+/** The user's snapshot as the run's data (`--seed-snapshot`). */
+export interface SeedSnapshot {
+  readonly path: string;
+  readonly sizeBytes: number;
+  /** SHA-256 of the file before the run (compared with the one taken after: the file is never modified). */
+  readonly sha256: string;
+  readonly integrity: string;
+  /** The release line that wrote it, as far as it can be told (storage version). */
+  readonly writer: string;
+  /** `snapshot status`: revision and keys, as etcd's tool reads them. */
+  readonly revision?: number;
+  readonly totalKeys?: number;
 }
 
 export interface ScenarioContext<P> {

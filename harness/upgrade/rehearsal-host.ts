@@ -24,6 +24,8 @@ export interface RehearsalHost {
     readonly flags: EtcdFlags;
     /** The flags members get on the new release, when its renames change them (a manifest's `--experimental-*`). */
     readonly upgradeFlags?: EtcdFlags;
+    /** `--seed-snapshot`: the cluster starts from the user's snapshot instead of a generated keyspace. */
+    readonly seedSnapshot?: { readonly path: string; readonly sha256: string; readonly integrity: string };
   };
   readonly evidence: { json(name: string, value: unknown): Promise<string> };
   /** Progress for people. */
