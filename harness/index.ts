@@ -108,6 +108,12 @@ export {
 } from './scenario/types.js';
 export { Session } from './session.js';
 export {
+  type FaultPlan,
+  type FaultPlanContext,
+  measurePair,
+  type TimingPair,
+} from './tuning/measure-pair.js';
+export {
   type AvailabilityReport,
   availabilityByStep,
   type RehearsalStep,

@@ -66,7 +66,7 @@ export function checkGuideVersionRow(row: GuideVersionRow, pins: readonly Kubead
   return {
     ...base,
     verdict: 'fail',
-    reason: `kubeadm ${outside.map((pin) => `${pin.kubeadm} installs ${pin.etcd}`).join(', ')}: outside ${range}. kubeadm's patch releases raise the pinned etcd (security and bug fixes), so the guide's range describes early patch releases, not what a cluster of that minor gets from kubeadm today`,
+    reason: `kubeadm ${outside.map((pin) => `${pin.kubeadm} installs ${pin.etcd}`).join(', ')}: outside ${range}. kubeadm's patch releases raise the pinned etcd (security and bug fixes), and kubeadm 1.27.16's own table moves even 1.24 to 3.5.12: a fixed range per minor goes stale, and a cluster of that minor installed by kubeadm today runs a release outside it`,
   };
 }
 

@@ -39,6 +39,7 @@ export const CLAIM_IDS = [
   'upgrade.snapshot-compat',
   'tls.mismatch',
   'compat.kubeadm-etcd',
+  'tuning.recommendation',
 ] as const;
 
 export type ClaimId = (typeof CLAIM_IDS)[number];
@@ -174,6 +175,12 @@ const CLAIMS: Readonly<Record<ClaimId, Omit<Claim, 'id'>>> = {
     title: 'a client with the wrong CA or certificate is refused, and health checks say why',
     statement: 'a client with a wrong CA or certificate is refused, and health checks report why',
     source: `${GUIDE}, "apiserver connection refused" (endpoint health; "certificate mismatch"); etcd docs op-guide/security.md`,
+  },
+  'tuning.recommendation': {
+    title: "etcd's tuning rule gives a heartbeat/election pair without churn in the modelled environment",
+    statement:
+      "for an environment profile (peer RTT and jitter, fsync latency with stalls), the pair with the shortest election timeout that satisfies etcd's rule (heartbeat ≈ max peer RTT, election ≥ 10 × heartbeat) with a margin over the longest stall sees no leader change under that profile (`etcd-chaos tune`)",
+    source: `${GUIDE}, "Frequent leader elections" and "Important flags" (--election-timeout, --heartbeat-interval); etcd docs tuning.md "Time parameters"`,
   },
   'compat.kubeadm-etcd': {
     title: "the guide's Kubernetes/etcd version table matches the etcd kubeadm installs",
