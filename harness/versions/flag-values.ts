@@ -152,7 +152,12 @@ export function checkFlagValue(
   const unsignedBits = UNSIGNED_BITS[spec.type];
   const signedBits = SIGNED_BITS[spec.type];
   if (unsignedBits !== undefined && parseGoInteger(value, false, unsignedBits) === undefined)
-    return problem('parse error');
+    // uint32 is etcd's own flag.Value (pkg/flags Uint32Value): it returns strconv's error instead of "parse error".
+    return problem(
+      spec.type === 'uint32'
+        ? `strconv.ParseUint: parsing "${value}": ${parseGoInteger(value, false, 64) === undefined ? 'invalid syntax' : 'value out of range'}`
+        : 'parse error',
+    );
   if (signedBits !== undefined && parseGoInteger(value, true, signedBits) === undefined)
     return problem('parse error');
   if (spec.type === 'bool' && parseGoBool(value) === undefined) return problem('parse error');
