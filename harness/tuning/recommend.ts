@@ -15,7 +15,10 @@ import { type EnvironmentProfile, worstCaseOf } from './profiles.js';
 
 /**
  * An allowance for the stall fault switching on and off (strace attaches to every thread, later detaches): the
- * leader can be silent a little longer than the stall itself. The attach times of every run are in its fault windows.
+ * leader can be silent a little longer than the stall itself. Measured in four `tune` runs under a load average of
+ * ~20 (fault windows: injectedAt − startedAt): attach took 8–1200 ms, p50 15–526 ms, p90 61–1170 ms. How much of the
+ * attach the leader spends stopped is not established; the 20 % headroom covered it in every run (no churn on any pair
+ * that cleared the margin). Every run's attach times are in its result.json.
  */
 export const FAULT_SWITCH_MS = 250;
 /** Headroom over the worst silence a follower sees before a pair counts as safely above it. */
