@@ -227,8 +227,8 @@ async function recordSeedSummary(
   revision: number | undefined,
 ): Promise<void> {
   const leader = (await cluster.leader()) ?? cluster.members[0]!;
-  // A status read that fails leaves the db size out of the summary, nothing else.
-  const status = await memberStatus(leader).catch(() => undefined);
+  // An unreachable leader (status.error) leaves the db size out of the summary, nothing else.
+  const status = await memberStatus(leader, { tls: cluster.clientTls() });
   const rows = keyspaceByResource(bytes);
   const seed = ctx.target.seedSnapshot;
   ctx.table({
@@ -240,7 +240,7 @@ async function recordSeedSummary(
       row.bytes,
       Math.round((row.keys / seeded.keys) * 1000) / 10,
     ]),
-    note: `${seed?.path}: ${seeded.keys} keys, ${seeded.bytes} bytes of keys and values, revision ${revision ?? 'n/a'}, db size ${status?.dbSizeBytes ?? 'n/a'} bytes on ${leader.name}; restored and read in ${(seeded.durationMs / 1000).toFixed(1)} s. SHA-256 of the file before the run: ${seed?.sha256}.`,
+    note: `${seed?.path}: ${seeded.keys} keys, ${seeded.bytes} bytes of keys and values, revision ${revision ?? 'n/a'}, db size ${status.dbSizeBytes ?? `n/a (${status.error})`} bytes on ${leader.name}; restored and read in ${(seeded.durationMs / 1000).toFixed(1)} s. SHA-256 of the file before the run: ${seed?.sha256}.`,
   });
   await ctx.evidence.json('seed-snapshot-keyspace.json', {
     path: seed?.path,
@@ -249,7 +249,7 @@ async function recordSeedSummary(
     bytes: seeded.bytes,
     digest: seeded.digest,
     revision,
-    dbSizeBytes: status?.dbSizeBytes,
+    dbSizeBytes: status.dbSizeBytes,
     byResource: rows,
   });
 }
