@@ -270,6 +270,9 @@ async function withManifest(
     flags: applied.flags,
     ...(applied.upgradeFlags ? { upgradeFlags: applied.upgradeFlags } : {}),
     tls: target.tls || applied.tls,
+    ...(applied.tls && applied.classification.keyType !== 'ecdsa-p256'
+      ? { tlsKeyType: applied.classification.keyType }
+      : {}),
     manifest: applied.section,
   };
 }

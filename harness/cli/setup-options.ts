@@ -64,6 +64,9 @@ export async function prepareSetup(options: SetupOptions): Promise<PreparedSetup
         capabilities: capabilitiesOf(supplied.version),
         flags,
         tls: plain.tls || Boolean(applied?.tls),
+        ...(applied?.tls && applied.classification.keyType !== 'ecdsa-p256'
+          ? { tlsKeyType: applied.classification.keyType }
+          : {}),
         manifest: applied?.section ?? {
           etcdVersion: supplied.version.toString(),
           versionSource: release.source,

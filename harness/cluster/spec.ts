@@ -10,6 +10,7 @@ import { normalizeFlags, presetFlags } from './flags.js';
 import type { NetworkModeRequest } from './network/plane.js';
 import { type StartOptions, startCluster } from './start.js';
 import type { DataDirInitializer, ImageOverrides, NormalizedClusterSpec } from './start-request.js';
+import type { TlsKeyType } from './tls.js';
 import type { Backend } from './types.js';
 
 const NETWORK_MODES: readonly NetworkModeRequest[] = ['auto', 'loopback', 'netns'];
@@ -20,6 +21,7 @@ export class ClusterSpec {
   private binaries: EtcdBinaries | undefined;
   private members = 3;
   private tls = false;
+  private tlsKeyType: TlsKeyType | undefined;
   private flags: Record<string, string> = {};
   private memberFlags: Record<string, Record<string, string>> = {};
   private network: NetworkModeRequest = 'auto';
@@ -60,8 +62,10 @@ export class ClusterSpec {
     return this;
   }
 
-  withTls(enabled = true): this {
+  /** mTLS with certificates generated per run; `keyType` RSA only where a setup's cipher suites need it. */
+  withTls(enabled = true, options: { readonly keyType?: TlsKeyType } = {}): this {
     this.tls = enabled;
+    if (options.keyType) this.tlsKeyType = options.keyType;
     return this;
   }
 
@@ -178,6 +182,7 @@ export class ClusterSpec {
       binaries: this.binaries,
       members: this.members,
       tls: this.tls,
+      ...(this.tlsKeyType ? { tlsKeyType: this.tlsKeyType } : {}),
       flags: { ...this.flags },
       memberFlags: structuredClone(this.memberFlags),
       network: this.network,

@@ -2,6 +2,7 @@
 // (the release renamed it: the successor gets the same value), mapped to the throwaway cluster (names, data dir,
 // URLs, certificates, metrics listener: the harness wires these itself), or refused (the release would not start
 // with it: etcd's own message quoted). Pure: the same setup and release always classify the same way.
+import type { TlsKeyType } from '../cluster/tls.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import { type FlagRefusal, flagRefusals, renderSuccessor } from '../versions/flag-check.js';
 import type { EtcdVersion } from '../versions/version.js';
@@ -22,7 +23,7 @@ export interface ClassifiedFlag {
   readonly etcdMessage?: string;
 }
 
-export type TlsKeyType = 'ecdsa-p256' | 'rsa-2048';
+export type { TlsKeyType } from '../cluster/tls.js';
 
 export interface Classification {
   readonly version: EtcdVersion;

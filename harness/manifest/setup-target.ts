@@ -129,7 +129,7 @@ export function applySetup(
   if (classification.refusals.length > 0) {
     const droppableOnly = classification.refusals.every(droppable);
     throw new InputError(
-      `etcd ${release.version} (${release.source}) would refuse to start with \`--manifest ${setup.path}\`:\n${describeRefusals(classification.refusals)}`,
+      `${droppableOnly ? 'Must change: ' : ''}etcd ${release.version} (${release.source}) would refuse to start with \`--manifest ${setup.path}\`:\n${describeRefusals(classification.refusals)}`,
       {
         hint: droppableOnly
           ? (options.dropHint ??
@@ -150,7 +150,7 @@ export function applySetup(
     const mustChange = later.filter(droppable);
     if (mustChange.length > 0 && !options.dropUnsupported)
       throw new InputError(
-        `etcd ${to} (the release to move to) would refuse to start with \`--manifest ${setup.path}\`; these must change before moving to ${to.line}:\n${describeRefusals(mustChange)}`,
+        `Must change before moving to ${to.line}: etcd ${to} (the release to move to) would refuse to start with \`--manifest ${setup.path}\`:\n${describeRefusals(mustChange)}`,
         {
           hint: options.dropHint ?? 'Change these flags first.',
           context: { manifest: setup.path, version: to.toString() },

@@ -84,7 +84,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
       .withBackend(this.target.backend)
       .withImages(this.target.images)
       .withNetwork(this.target.network)
-      .withTls(this.target.tls);
+      .withTls(this.target.tls, this.target.tlsKeyType ? { keyType: this.target.tlsKeyType } : {});
     if (Object.keys(this.target.flags).length > 0) spec.withFlags(this.target.flags);
     return spec;
   }

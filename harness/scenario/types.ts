@@ -5,6 +5,7 @@ import type { EtcdFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import type { ClusterSpec } from '../cluster/spec.js';
 import type { ImageOverrides } from '../cluster/start-request.js';
+import type { TlsKeyType } from '../cluster/tls.js';
 import type { Backend, StartedCluster } from '../cluster/types.js';
 import type { FaultRunner, FaultRunnerOptions } from '../faults/runner.js';
 import type { CheckOutcome, Finding } from '../findings/finding.js';
@@ -27,6 +28,8 @@ export interface RunTarget {
   /** Flags the user gave (presets resolved); scenarios add their own on top. */
   readonly flags: EtcdFlags;
   readonly tls: boolean;
+  /** Key type of the generated certificates when the user's setup needs one (its cipher suites allow only RSA). */
+  readonly tlsKeyType?: TlsKeyType;
   readonly network: NetworkModeRequest;
   /** Where clusters run: local processes or containers. */
   readonly backend: Backend;

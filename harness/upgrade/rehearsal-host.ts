@@ -5,6 +5,7 @@
 import type { EtcdFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import type { ClusterSpec } from '../cluster/spec.js';
+import type { TlsKeyType } from '../cluster/tls.js';
 import type { StartedCluster } from '../cluster/types.js';
 import type { FaultRunner, FaultRunnerOptions } from '../faults/runner.js';
 import type { ToolRun } from '../procedures/tool-run.js';
@@ -21,6 +22,7 @@ export interface RehearsalHost {
   readonly target: {
     readonly network: NetworkModeRequest;
     readonly tls: boolean;
+    readonly tlsKeyType?: TlsKeyType;
     readonly flags: EtcdFlags;
     /** The flags members get on the new release, when its renames change them (a manifest's `--experimental-*`). */
     readonly upgradeFlags?: EtcdFlags;

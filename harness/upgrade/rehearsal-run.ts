@@ -173,7 +173,9 @@ export async function startRehearsalCluster(
   load: RehearsalLoad,
 ): Promise<RehearsalCluster> {
   const oldBinaries = await resolveEtcd(version, { signal: ctx.signal });
-  const spec = ClusterSpec.fromBinaries(oldBinaries).withNetwork(ctx.target.network).withTls(ctx.target.tls);
+  const spec = ClusterSpec.fromBinaries(oldBinaries)
+    .withNetwork(ctx.target.network)
+    .withTls(ctx.target.tls, ctx.target.tlsKeyType ? { keyType: ctx.target.tlsKeyType } : {});
   const flags = load.sideCluster
     ? Object.fromEntries(
         Object.entries(ctx.target.flags).filter(([name]) => capabilitiesOf(version).flag(name).accepted),

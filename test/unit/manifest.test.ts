@@ -245,3 +245,25 @@ describe('a setup applied to a run or a rehearsal', () => {
     });
   });
 });
+
+describe('certificates of the key type the setup needs', () => {
+  it('issues RSA 2048 certificates when asked (cipher suites with RSA only) and ECDSA P-256 otherwise', async () => {
+    const { mkdtemp, readFile: read } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    // tls.ts loads reflect-metadata, which @peculiar/x509 needs first.
+    const { TlsAuthority } = await import('../../harness/cluster/tls.js');
+    const x509 = await import('@peculiar/x509');
+    for (const [keyType, algorithm] of [
+      ['rsa-2048', 'RSASSA-PKCS1-v1_5'],
+      ['ecdsa-p256', 'ECDSA'],
+    ] as const) {
+      const authority = await TlsAuthority.create(await mkdtemp(join(tmpdir(), 'etcd-chaos-tls-')), keyType);
+      const member = await authority.issueMember('m1', ['10.0.0.1']);
+      const cert = new x509.X509Certificate(await read(member.cert, 'utf8'));
+      expect(cert.publicKey.algorithm.name).toBe(algorithm);
+      expect(
+        await cert.verify({ publicKey: new x509.X509Certificate(await read(authority.caFile, 'utf8')) }),
+      ).toBe(true);
+    }
+  });
+});
