@@ -8,6 +8,7 @@ import { setupView } from '../report/setup-section.js';
 import type { RunResult } from '../result/format.js';
 import type { RunTarget } from '../scenario/types.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
+import { assertFlagsAccepted } from '../versions/flag-check.js';
 import { type TargetOptions, targetFlags, targetFromOptions } from './cluster-options.js';
 import { lineProgress } from './progress.js';
 
@@ -37,8 +38,11 @@ export interface PreparedSetup {
 
 export async function prepareSetup(options: SetupOptions): Promise<PreparedSetup> {
   const plain = targetFromOptions(options); // validates --flag, --preset, --backend, --network
-  if (!options.manifest && !options.kubernetesVersion)
+  if (!options.manifest && !options.kubernetesVersion) {
+    // What the release refuses (a 3.6-only flag on 3.5, election < 5 × heartbeat) fails here, not mid-suite.
+    assertFlagsAccepted(plain.version, plain.flags, '`--flag`/`--preset`');
     return { setup: undefined, release: undefined, target: async () => plain };
+  }
   const setup = options.manifest ? await readEtcdSetup(options.manifest) : undefined;
   const release = chooseRelease({
     etcdVersion: options.etcdVersion,
@@ -46,8 +50,9 @@ export async function prepareSetup(options: SetupOptions): Promise<PreparedSetup
     setup,
   });
   const extraFlags = targetFlags(options);
-  // Refused here, before anything is provisioned, when the release would not start with the setup.
+  // Refused here, before anything is provisioned, when the release would not start with the setup (or --flag).
   if (setup) applySetup(setup, release, { extraFlags });
+  else assertFlagsAccepted(release.version, extraFlags, '`--flag`');
   return {
     setup,
     release,
