@@ -5,13 +5,14 @@ import type { EtcdFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import type { ClusterSpec } from '../cluster/spec.js';
 import type { ImageOverrides } from '../cluster/start-request.js';
+import type { TlsKeyType } from '../cluster/tls.js';
 import type { Backend, StartedCluster } from '../cluster/types.js';
 import type { FaultRunner, FaultRunnerOptions } from '../faults/runner.js';
 import type { CheckOutcome, Finding } from '../findings/finding.js';
 import type { LeaderTimeline, LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ParamSpecs, ParsedParams } from '../params.js';
 import type { ToolRun } from '../procedures/tool-run.js';
-import type { Intensity, ResultTable, Series } from '../result/format.js';
+import type { Intensity, ManifestSection, ResultTable, Series } from '../result/format.js';
 import type { Session } from '../session.js';
 import type { EtcdCapabilities } from '../versions/capabilities.js';
 import type { EtcdVersion } from '../versions/version.js';
@@ -27,11 +28,33 @@ export interface RunTarget {
   /** Flags the user gave (presets resolved); scenarios add their own on top. */
   readonly flags: EtcdFlags;
   readonly tls: boolean;
+  /** Key type of the generated certificates when the user's setup needs one (its cipher suites allow only RSA). */
+  readonly tlsKeyType?: TlsKeyType;
   readonly network: NetworkModeRequest;
   /** Where clusters run: local processes or containers. */
   readonly backend: Backend;
   /** Image references for the docker backend (empty: official if present, else built locally). */
   readonly images: ImageOverrides;
+  /** The user's setup (`--manifest`, `--kubernetes-version`): how each of its flags was used, for every report. */
+  readonly manifest?: ManifestSection;
+  /** A rehearsal: the flags members get on the release they move to, when its renames change them. */
+  readonly upgradeFlags?: EtcdFlags;
+  /** `--seed-snapshot`: the user's snapshot, checked before anything started; clusters start from it. */
+  readonly seedSnapshot?: SeedSnapshot;
+}
+
+/** The user's snapshot as the run's data (`--seed-snapshot`). */
+export interface SeedSnapshot {
+  readonly path: string;
+  readonly sizeBytes: number;
+  /** SHA-256 of the file before the run (compared with the one taken after: the file is never modified). */
+  readonly sha256: string;
+  readonly integrity: string;
+  /** The release line that wrote it, as far as it can be told (storage version). */
+  readonly writer: string;
+  /** `snapshot status`: revision and keys, as etcd's tool reads them. */
+  readonly revision?: number;
+  readonly totalKeys?: number;
 }
 
 export interface ScenarioContext<P> {
