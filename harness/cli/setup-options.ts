@@ -25,7 +25,7 @@ export function addSetupOptions(command: Command): Command {
     )
     .option(
       '--kubernetes-version <1.N>',
-      "run the etcd release kubeadm installs for this Kubernetes release (kubeadm's pinned image; starts no kube-apiserver)",
+      "run the etcd release kubeadm installs for this Kubernetes release (kubeadm's pinned image). It starts no API server: the API server's version is `--kube-apiserver V` (on `up`)",
     );
 }
 

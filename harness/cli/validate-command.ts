@@ -33,7 +33,7 @@ export function registerValidate(program: Command): void {
     )
     .option(
       '--kubernetes-version <1.N>',
-      'review for the etcd release kubeadm installs for this Kubernetes release',
+      'review for the etcd release kubeadm installs for this Kubernetes release (not an API server version: that is `--kube-apiserver V` on `up`)',
     )
     .option(
       '--peer-rtt-ms <ms>',

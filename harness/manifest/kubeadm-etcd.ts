@@ -6,6 +6,7 @@
 // `--kubernetes-version 1.N` resolves through this table; the `compat.kubeadm-etcd` claim compares it with the guide's
 // "Version Compatibility" section.
 import { InputError } from '../errors.js';
+import { splitKubernetesRelease } from '../versions/kubernetes-release.js';
 
 export interface KubeadmEtcdPin {
   /** Kubernetes minor, `1.34`. */
@@ -46,18 +47,21 @@ export const KUBEADM_ETCD_PINS: readonly KubeadmEtcdPin[] = PINS.map(([kubernete
   etcd: image.replace(/-\d+$/, ''),
 }));
 
-/** `1.34`, `v1.34`, `1.34.4` → kubeadm's pin for Kubernetes 1.34; InputError quoting the value otherwise. */
+/**
+ * `1.34`, `v1.34`, `1.34.4` → kubeadm's pin for Kubernetes 1.34 (the syntax of the one Kubernetes release parser);
+ * InputError quoting the value otherwise.
+ */
 export function kubeadmEtcdPin(kubernetesVersion: string): KubeadmEtcdPin {
-  const match = /^v?1\.(\d+)(?:\.\d+)?$/.exec(kubernetesVersion.trim());
+  const name = splitKubernetesRelease(kubernetesVersion);
   const known = KUBEADM_ETCD_PINS.map((pin) => pin.kubernetes);
-  if (!match)
+  if (!name)
     throw new InputError(
       `Expected \`--kubernetes-version\` to be a Kubernetes release such as 1.34 or v1.34.4, got \`${kubernetesVersion}\`.`,
       {
-        hint: `Known: ${known.join(', ')}. (--kubernetes-version picks the etcd kubeadm installs; it does not start a kube-apiserver.)`,
+        hint: `Known: ${known.join(', ')}. (--kubernetes-version picks the etcd release kubeadm installs and starts no API server; the API server's version is \`--kube-apiserver V\`.)`,
       },
     );
-  const pin = KUBEADM_ETCD_PINS.find((entry) => entry.kubernetes === `1.${match[1]}`);
+  const pin = KUBEADM_ETCD_PINS.find((entry) => entry.kubernetes === name.line);
   if (!pin)
     throw new InputError(
       `No kubeadm etcd pin is known for Kubernetes \`${kubernetesVersion}\` (known: ${known[0]} to ${known[known.length - 1]}).`,

@@ -9,6 +9,7 @@ import { kubeadmEtcdPin } from '../../harness/manifest/kubeadm-etcd.js';
 import { imageVersion, parseEtcdSetup, readEtcdSetup } from '../../harness/manifest/read-setup.js';
 import { reviewSetup } from '../../harness/manifest/review.js';
 import { applySetup, chooseRelease } from '../../harness/manifest/setup-target.js';
+import { parseKubernetesVersion, splitKubernetesRelease } from '../../harness/versions/kubernetes-release.js';
 import { resolveVersion } from '../../harness/versions/version.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'manifests');
@@ -189,6 +190,17 @@ describe('kubeadm’s etcd table', () => {
     );
     expect(() => kubeadmEtcdPin('1.12')).toThrow(/No kubeadm etcd pin is known for Kubernetes `1.12`/);
     expect(() => chooseRelease({ etcdVersion: '3.6', kubernetesVersion: '1.34' })).toThrow(/not both/);
+  });
+
+  it('reads the version with the one Kubernetes release parser, but its own table decides what is known', () => {
+    // Same syntax as --kube-apiserver (a line, `.x`, an exact patch, a leading v) ...
+    expect(kubeadmEtcdPin('1.34.x')).toBe(kubeadmEtcdPin('v1.34.4'));
+    expect(splitKubernetesRelease('v1.30.2')).toEqual({ major: 1, minor: 30, patch: 2, line: '1.30' });
+    expect(splitKubernetesRelease('1.38.0-beta.0')).toBeUndefined();
+    expect(() => kubeadmEtcdPin('1.38.0-beta.0')).toThrow(/Expected `--kubernetes-version`/);
+    // ... but kubeadm pins etcd for 1.24+, while kube-apiserver is built for 1.34+ only.
+    expect(kubeadmEtcdPin('1.30').etcd).toBe('3.5.15');
+    expect(() => parseKubernetesVersion('1.30')).toThrow(/Kubernetes 1\.30 is not a line/);
   });
 
   it('matches the etcd.yaml kubeadm 1.34.4 wrote', async () => {
