@@ -1,18 +1,16 @@
 // `etcd-chaos rehearse-upgrade`: rehearses one upgrade (or, with --downgrade, one downgrade) between two releases with
 // the user's flags, and writes the same reports as `run` (result.json, HTML, Markdown, JUnit, bundle).
 import type { Command } from 'commander';
-import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { ClaimCatalogue } from '../claims/catalogue.js';
 import { InputError } from '../errors.js';
 import { readEtcdSetup } from '../manifest/read-setup.js';
 import { applySetup } from '../manifest/setup-target.js';
-import { snapshotStatus } from '../procedures/snapshot.js';
 import type { RunResult } from '../result/format.js';
 import { prepareReportDir } from '../result/result-file.js';
 import type { RunTarget, ScenarioDefinition } from '../scenario/types.js';
 import { rehearsalPath } from '../upgrade/preconditions.js';
 import { VERSION_CHOICES } from '../upgrade/rehearsal-run.js';
-import { checkWriterLine, inspectSeedSnapshot } from '../upgrade/seed-snapshot.js';
+import { inspectSeedSnapshot } from '../upgrade/seed-snapshot.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import { describeSupportedVersions } from '../versions/catalog.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
@@ -112,7 +110,7 @@ export function registerRehearse(
     .action(async (options: RehearseOptions) => {
       const normalized = normalizeOptions(options, rehearsals);
       const { from, to, scenario, params } = normalized;
-      const seeded = await withSeedSnapshot(normalized.target, options, from, to, globals().signal);
+      const seeded = await withSeedSnapshot(normalized.target, options, from);
       const target = await withManifest(seeded, options, from, to);
       const reportDir = await prepareReportDir(options.reportDir);
       process.stderr.write(`${scenario.id}: ${from} → ${to}\n`);
@@ -204,39 +202,15 @@ async function withSeedSnapshot(
   target: RunTarget,
   options: RehearseOptions,
   from: EtcdVersion,
-  to: EtcdVersion,
-  signal: AbortSignal,
 ): Promise<RunTarget> {
   if (!options.seedSnapshot) return target;
   if (options.seedKeys !== undefined)
     throw new InputError('Give `--seed-snapshot` or `--seed-keys`, not both: the snapshot is the keyspace.');
-  const file = await inspectSeedSnapshot(options.seedSnapshot);
-  // The storage version that tells who wrote it is read by etcdutl 3.6+ (3.5's prints none).
-  const reader = [to, from].find((version) => version.atLeast('3.6.0'));
-  let status: Awaited<ReturnType<typeof snapshotStatus>>['status'];
-  if (reader) {
-    const checked = await snapshotStatus(await resolveEtcd(reader, { signal }), file.path);
-    if (!checked.status)
-      throw new InputError(
-        `\`--seed-snapshot ${file.path}\` is not a usable etcd snapshot: \`${checked.run.command}\` exits ${checked.run.exitCode}: ${(checked.run.stderr || checked.run.stdout).trim().split('\n').slice(-3).join(' ')}`,
-      );
-    status = checked.status;
-  }
-  const writer = checkWriterLine(status?.version, from, file.path);
+  const seedSnapshot = await inspectSeedSnapshot(options.seedSnapshot, from);
   process.stderr.write(
-    `--seed-snapshot ${file.path}: ${file.sizeBytes} bytes, ${status ? `revision ${status.revision}, ${status.totalKey} keys, ` : ''}written by ${writer}; SHA-256 ${file.sha256}\n`,
+    `--seed-snapshot ${seedSnapshot.path}: ${seedSnapshot.sizeBytes} bytes, revision ${seedSnapshot.revision ?? '?'}, ${seedSnapshot.totalKeys ?? '?'} keys, written by ${seedSnapshot.writer}; SHA-256 ${seedSnapshot.sha256}\n`,
   );
-  return {
-    ...target,
-    seedSnapshot: {
-      path: file.path,
-      sizeBytes: file.sizeBytes,
-      sha256: file.sha256,
-      integrity: file.integrity,
-      writer,
-      ...(status ? { revision: status.revision, totalKeys: status.totalKey } : {}),
-    },
-  };
+  return { ...target, seedSnapshot };
 }
 
 /**

@@ -319,6 +319,22 @@ export const ManifestSectionSchema = Type.Object(
 /** The user's own setup as the run's target: how each of its flags was used. */
 export type ManifestSection = Format<typeof ManifestSectionSchema>;
 
+const SeedSnapshotSchema = Type.Object(
+  {
+    path: nonEmpty,
+    sizeBytes: Type.Integer({ minimum: 0 }),
+    sha256: Type.String({ description: 'of the file before the run (after: in the evidence)' }),
+    integrity: Type.String({
+      description: "'sha256-trailer', or none for a db file copied out of a data dir",
+    }),
+    writer: Type.String({ description: 'the release line that wrote it, with how its meta buckets tell' }),
+    revision: Type.Optional(Type.Integer({ description: "the file's revision (etcd-chaos's reader)" })),
+    totalKeys: Type.Optional(Type.Integer({ description: 'live keys at that revision' })),
+  },
+  { ...closed, description: '--seed-snapshot: the user snapshot clusters started from' },
+);
+export type SeedSnapshot = Format<typeof SeedSnapshotSchema>;
+
 export const EXIT_CODES = [0, 1, 2, 130, 143] as const;
 export type ExitCode = (typeof EXIT_CODES)[number];
 export const INTERRUPT_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -376,20 +392,7 @@ export const RunResultSchema = Type.Object(
         presets: Type.Array(Type.String()),
         tls: Type.Boolean(),
         manifest: Type.Optional(ManifestSectionSchema),
-        seedSnapshot: Type.Optional(
-          Type.Object(
-            {
-              path: nonEmpty,
-              sizeBytes: Type.Integer({ minimum: 0 }),
-              sha256: Type.String({ description: 'of the file before the run (after: in the evidence)' }),
-              integrity: Type.String(),
-              writer: Type.String({ description: 'the release line that wrote it (storage version)' }),
-              revision: Type.Optional(Type.Integer()),
-              totalKeys: Type.Optional(Type.Integer()),
-            },
-            { ...closed, description: '--seed-snapshot: the user snapshot clusters started from' },
-          ),
-        ),
+        seedSnapshot: Type.Optional(SeedSnapshotSchema),
       },
       closed,
     ),

@@ -12,14 +12,21 @@ import type { CheckOutcome, Finding } from '../findings/finding.js';
 import type { LeaderTimeline, LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ParamSpecs, ParsedParams } from '../params.js';
 import type { ToolRun } from '../procedures/tool-run.js';
-import type { Intensity, ManifestSection, ResultTable, Series } from '../result/format.js';
+import type { Intensity, ManifestSection, ResultTable, SeedSnapshot, Series } from '../result/format.js';
 import type { Session } from '../session.js';
 import type { EtcdCapabilities } from '../versions/capabilities.js';
 import type { EtcdVersion } from '../versions/version.js';
 import type { LedgerWriter, LedgerWriterOptions } from '../workload/ledger-writer.js';
 import type { EvidenceRecorder } from './evidence.js';
 
-export type { Intensity, LeaderEvent, ResultTable, Series, SeriesPoint } from '../result/format.js';
+export type {
+  Intensity,
+  LeaderEvent,
+  ResultTable,
+  SeedSnapshot,
+  Series,
+  SeriesPoint,
+} from '../result/format.js';
 
 /** What the run targets: the user's version, flags and TLS choice, shared by every scenario. */
 export interface RunTarget {
@@ -41,20 +48,6 @@ export interface RunTarget {
   readonly upgradeFlags?: EtcdFlags;
   /** `--seed-snapshot`: the user's snapshot, checked before anything started; clusters start from it. */
   readonly seedSnapshot?: SeedSnapshot;
-}
-
-/** The user's snapshot as the run's data (`--seed-snapshot`). */
-export interface SeedSnapshot {
-  readonly path: string;
-  readonly sizeBytes: number;
-  /** SHA-256 of the file before the run (compared with the one taken after: the file is never modified). */
-  readonly sha256: string;
-  readonly integrity: string;
-  /** The release line that wrote it, as far as it can be told (storage version). */
-  readonly writer: string;
-  /** `snapshot status`: revision and keys, as etcd's tool reads them. */
-  readonly revision?: number;
-  readonly totalKeys?: number;
 }
 
 export interface ScenarioContext<P> {

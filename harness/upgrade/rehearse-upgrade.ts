@@ -6,6 +6,7 @@
 // cluster. Each record goes to `onRecord` as soon as it exists; the checks judge them.
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
+import { digestSnapshot } from '../backups/snapshot-file.js';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { describeError } from '../errors.js';
 import { runTool } from '../procedures/tool-run.js';
@@ -29,7 +30,6 @@ import {
   snapshotFromLeader,
   startRehearsalCluster,
 } from './rehearsal-run.js';
-import { sha256OfFile } from './seed-snapshot.js';
 import { attemptSkip, type SkipAttemptRecord } from './skip-attempt.js';
 import { restoreWithNewTool, type SnapshotCompatRecord } from './snapshot-compat.js';
 
@@ -128,7 +128,7 @@ async function rehearseRollingUpgrade(
 async function recordSeedChecksum(host: RehearsalHost): Promise<void> {
   const seed = host.target.seedSnapshot;
   if (!seed) return;
-  const after = await sha256OfFile(seed.path);
+  const after = (await digestSnapshot(seed.path)).sha256;
   host.step(
     `--seed-snapshot ${seed.path}: SHA-256 ${after === seed.sha256 ? 'unchanged' : 'CHANGED'} after the rehearsal`,
   );

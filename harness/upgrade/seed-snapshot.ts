@@ -1,138 +1,80 @@
-// The user's own data as a rehearsal's keyspace: `--seed-snapshot FILE` is checked before anything starts (its
-// integrity, the release that wrote it), restored into every member with the tools of that release, then read once
-// (paged) into a digest of every key, so the closing checks prove every key kept its value. The file is only read,
-// never written: its SHA-256 is taken before and after, both in the evidence.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+// The user's own data as a rehearsal's keyspace: `--seed-snapshot FILE` is checked before anything starts, the way
+// `verify-backup` checks a backup (its SHA-256 trailer, bbolt consistency and completeness: the backup.intact check;
+// which release wrote it, from its meta buckets), restored into every member with the tools of that release, then read
+// once (paged) into a digest of every key, so the closing checks prove every key kept its value. The file is only
+// read, never written: its SHA-256 is taken before and after, both in the evidence.
+import { stat } from 'node:fs/promises';
+import { inspectSnapshotDb, kubernetesGroupOf } from '../backups/inspect.js';
+import { writerOf } from '../backups/restore-drill.js';
+import { digestSnapshot, hasTrailer, TRAILER_BYTES } from '../backups/snapshot-file.js';
+import { bboltFacts, STATUS_MAX_BYTES, trailerState } from '../backups/verify-file.js';
+import { checkIntegrity } from '../checks/backup-files.js';
 import { describeError, InputError } from '../errors.js';
+import type { SeedSnapshot } from '../result/format.js';
 import type { EtcdVersion } from '../versions/version.js';
 import { digestOfKeys, type SeededKeyspace } from './keyspace.js';
 
-/** What the harness learned from the file before anything started. */
-export interface SeedSnapshotFile {
-  readonly path: string;
-  readonly sizeBytes: number;
-  readonly sha256: string;
-  /** `snapshot save` appends the SHA-256 of the db; a db file copied out of a data dir has none. */
-  readonly integrity: 'sha256-trailer' | 'none (a copied db file)';
-}
-
-const BOLT_MAGIC = 0xed0cdaed;
-const SHA256_BYTES = 32;
-
 /**
- * Checks a snapshot file the way etcd's restore does, before anything starts: a bbolt file (its meta page's magic),
- * and, when `snapshot save` appended its SHA-256 (size % 512 == 32, etcdutl's test), that the hash matches. A
- * truncated or corrupted file is an InputError (exit 2) naming what is wrong.
+ * Reads a snapshot file as `verify-backup` does, before anything starts: an InputError (exit 2) names what is wrong
+ * with a truncated, altered or non-snapshot file, or says which release to rehearse from when `from` did not write it.
+ * A db file copied out of a data dir (no SHA-256 trailer) is accepted and restored with `--skip-hash-check`.
  */
-export async function inspectSeedSnapshot(path: string): Promise<SeedSnapshotFile> {
-  let size: number;
+export async function inspectSeedSnapshot(path: string, from: EtcdVersion): Promise<SeedSnapshot> {
   try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new Error('not a regular file');
-    size = info.size;
+    if (!(await stat(path)).isFile()) throw new Error('not a regular file');
   } catch (error) {
     throw new InputError(`Cannot read \`--seed-snapshot ${path}\`: ${describeError(error)}.`, {
       cause: error,
     });
   }
-  const corrupt = (what: string) =>
-    new InputError(`\`--seed-snapshot ${path}\` is not a usable etcd snapshot: ${what}.`, {
-      hint: 'Take a fresh one with `etcdctl snapshot save FILE` and check it with `etcdutl snapshot status FILE`.',
-      context: { path, sizeBytes: size },
+  const digest = await digestSnapshot(path);
+  const dataBytes = hasTrailer(digest.sizeBytes) ? digest.sizeBytes - TRAILER_BYTES : digest.sizeBytes;
+  const inspected = inspectSnapshotDb({
+    path,
+    dataBytes,
+    consistency: digest.sizeBytes <= STATUS_MAX_BYTES,
+  });
+  const trailer = trailerState(digest, inspected);
+  const integrity = checkIntegrity({
+    file: path,
+    sizeBytes: digest.sizeBytes,
+    // Read once here; the SHA-256 after the rehearsal is compared with this one in the evidence.
+    sha256Before: digest.sha256,
+    sha256After: digest.sha256,
+    trailer,
+    allowNoHash: true,
+    bbolt: bboltFacts(inspected, dataBytes),
+  });
+  if (integrity.verdict !== 'pass' || !inspected.opened)
+    throw new InputError(`\`--seed-snapshot ${path}\` is not a usable etcd snapshot: ${integrity.reason}.`, {
+      hint: 'Take a fresh one with `etcdctl snapshot save FILE`; `etcd-chaos verify-backup FILE` says what is wrong with this one.',
+      context: { path, sizeBytes: digest.sizeBytes },
     });
-  if (size < 4096 + SHA256_BYTES) throw corrupt(`${size} bytes is smaller than one bbolt page`);
-  const handle = await open(path, 'r');
-  try {
-    const header = Buffer.alloc(32);
-    await handle.read(header, 0, 32, 0);
-    if (header.readUInt32LE(16) !== BOLT_MAGIC)
-      throw corrupt(
-        'no bbolt meta page at its start (magic 0xED0CDAED missing): not a snapshot, or its head is damaged',
-      );
-  } finally {
-    await handle.close();
-  }
-  const hasTrailer = size % 512 === SHA256_BYTES;
-  if (!hasTrailer && size % 4096 !== 0)
-    throw corrupt(
-      `${size} bytes is neither whole bbolt pages nor pages plus the 32-byte SHA-256 \`snapshot save\` appends: the file is truncated`,
+  const writer = writerOf(inspected.meta);
+  if (writer.line !== from.line)
+    throw new InputError(
+      `\`--seed-snapshot ${path}\` was written by etcd ${writer.line ?? '(unknown)'} (${writer.evidence}), but the rehearsal starts on ${from}.`,
+      {
+        hint: `Rehearse from the release that wrote it: --from ${writer.line ?? 'its line'} (the snapshot is restored with its tools).`,
+      },
     );
-  const whole = createHash('sha256');
-  const body = createHash('sha256');
-  const trailer: Buffer[] = [];
-  let offset = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    whole.update(chunk);
-    const bodyEnd = hasTrailer ? size - SHA256_BYTES : size;
-    const inBody = Math.max(0, Math.min(chunk.length, bodyEnd - offset));
-    if (inBody > 0) body.update(chunk.subarray(0, inBody));
-    if (inBody < chunk.length) trailer.push(chunk.subarray(inBody));
-    offset += chunk.length;
-  }
-  if (hasTrailer) {
-    const expected = Buffer.concat(trailer).toString('hex');
-    const actual = body.digest('hex');
-    if (expected !== actual)
-      throw corrupt(
-        `its SHA-256 does not match the one \`snapshot save\` appended (${actual.slice(0, 16)}… vs ${expected.slice(0, 16)}…): the file was changed after it was taken (etcdutl snapshot restore refuses it: "snapshot file integrity check failed")`,
-      );
-  }
   return {
     path,
-    sizeBytes: size,
-    sha256: whole.digest('hex'),
-    integrity: hasTrailer ? 'sha256-trailer' : 'none (a copied db file)',
+    sizeBytes: digest.sizeBytes,
+    sha256: digest.sha256,
+    integrity: trailer === 'match' ? 'sha256-trailer' : 'none (a copied db file)',
+    writer: `${writer.line} (${writer.evidence})`,
+    ...(inspected.scan ? { revision: inspected.scan.revision, totalKeys: inspected.scan.liveKeys } : {}),
   };
 }
 
-/** SHA-256 of a whole file (the before/after evidence that the user's snapshot was not modified). */
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
-  return hash.digest('hex');
-}
-
-/**
- * The release line that wrote a snapshot, from `etcdutl snapshot status` of 3.6+ (its `version` field is the storage
- * version: empty for 3.5 and older, `3.6.0` for 3.6). A snapshot of a newer line than `from` cannot seed it.
- */
-export function checkWriterLine(storageVersion: string | undefined, from: EtcdVersion, path: string): string {
-  if (storageVersion === undefined) return `unknown (no etcdutl 3.6+ to read the storage version)`;
-  if (storageVersion === '') {
-    if (from.atLeast('3.6.0'))
-      throw new InputError(
-        `\`--seed-snapshot ${path}\` was written by etcd 3.5 or older (its storage version is empty), but the rehearsal starts on ${from}.`,
-        {
-          hint: 'Rehearse from the release that wrote it: --from 3.5 (the snapshot is restored with its tools).',
-        },
-      );
-    return '3.5 or older (no storage version)';
-  }
-  const [major, minor] = storageVersion.split('.').map(Number);
-  if (major !== from.major || minor !== from.minor)
-    throw new InputError(
-      `\`--seed-snapshot ${path}\` was written by etcd ${major}.${minor} (storage version ${storageVersion}), but the rehearsal starts on ${from}.`,
-      { hint: `Rehearse from the release that wrote it: --from ${major}.${minor}.` },
-    );
-  return `${major}.${minor} (storage version ${storageVersion})`;
-}
-
-/** `/registry/<resource>/...` → resource (`apiextensions.k8s.io/customresourcedefinitions` stays whole). */
-export function resourceOfKey(key: string): string {
-  if (!key.startsWith('/registry/')) return '(outside /registry/)';
-  const parts = key.slice('/registry/'.length).split('/');
-  return parts[0]?.includes('.') ? `${parts[0]}/${parts[1] ?? ''}` : (parts[0] ?? '');
-}
-
-/** Keys and bytes per resource: the report's summary of the user's keyspace. */
+/** Keys and bytes per `/registry/<resource>` (verify-backup's grouping): the report's summary of the user's keyspace. */
 export function keyspaceByResource(
   bytes: ReadonlyMap<string, number>,
 ): { resource: string; keys: number; bytes: number }[] {
   const rows = new Map<string, { keys: number; bytes: number }>();
   for (const [key, size] of bytes) {
-    const resource = resourceOfKey(key);
+    const resource = kubernetesGroupOf(Buffer.from(key, 'utf8'));
     const row = rows.get(resource) ?? { keys: 0, bytes: 0 };
     row.keys += 1;
     row.bytes += size;

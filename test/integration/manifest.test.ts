@@ -135,7 +135,7 @@ describe('bad input: exit 2, a message quoting it, nothing started', () => {
         '--report-dir',
         join(work, 'r5'),
       ],
-      /is not a usable etcd snapshot: its SHA-256 does not match/,
+      /is not a usable etcd snapshot: the SHA-256 trailer does not match the content/,
     ],
   ])('%s', (_what, args, message) => {
     const result = timed(args);
@@ -234,10 +234,8 @@ describe('rehearse-upgrade with the user’s snapshot and kubeadm 1.34’s manif
     expect(starts.map((line) => /"etcd-version":"([^"]+)"/.exec(line)?.[1])).toEqual(['3.5.35', '3.6.16']);
     expect(starts[0]).not.toContain('InitialCorruptCheck');
     expect(starts[1]).toContain('"feature-gates":"InitialCorruptCheck=true"');
-    expect(run.target.seedSnapshot).toMatchObject({
-      writer: '3.5 or older (no storage version)',
-      totalKeys: 50,
-    });
+    expect(run.target.seedSnapshot).toMatchObject({ integrity: 'sha256-trailer', totalKeys: 50 });
+    expect(run.target.seedSnapshot.writer).toMatch(/^3\.5 \(/);
     const rolling = run.findings.find((finding: { check: string }) => finding.check.includes('keeps quorum'));
     expect(rolling.verdict, rolling.reason).toBe('pass');
     expect(rolling.measurements).toContainEqual({ name: 'seeded keys', value: 50, unit: 'count' });

@@ -1,29 +1,28 @@
-// `--seed-snapshot` is checked before anything starts: the fixture snapshots pass, damaged copies are refused with a
-// message naming what is wrong, and the release that wrote it must be the one the rehearsal starts on.
+// `--seed-snapshot` is checked before anything starts (verify-backup's integrity check and writer): the fixture
+// snapshots pass, damaged copies are refused with a message naming what is wrong, and the release that wrote it must
+// be the one the rehearsal starts on.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { digestSnapshot } from '../../harness/backups/snapshot-file.js';
 import { InputError } from '../../harness/errors.js';
 import { digestOfKeys } from '../../harness/upgrade/keyspace.js';
-import {
-  checkWriterLine,
-  inspectSeedSnapshot,
-  keyspaceByResource,
-  resourceOfKey,
-  sha256OfFile,
-} from '../../harness/upgrade/seed-snapshot.js';
+import { inspectSeedSnapshot, keyspaceByResource } from '../../harness/upgrade/seed-snapshot.js';
 import { resolveVersion } from '../../harness/versions/version.js';
 
-const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'snapshots', 'etcd-3.5.35-50-keys.db');
+const SNAPSHOTS = join(import.meta.dirname, '..', 'fixtures', 'snapshots');
+const FIXTURE = join(SNAPSHOTS, 'etcd-3.5.35-50-keys.db');
+const sha256OfFile = async (path: string) => (await digestSnapshot(path)).sha256;
+const V35 = resolveVersion('3.5');
 const dir = mkdtempSync(join(tmpdir(), 'etcd-chaos-seed-test-'));
 
 describe('inspecting a seed snapshot', () => {
   it('accepts a snapshot taken by `snapshot save` (its appended SHA-256 matches) and leaves it unchanged', async () => {
     const before = await sha256OfFile(FIXTURE);
-    const file = await inspectSeedSnapshot(FIXTURE);
-    expect(file.integrity).toBe('sha256-trailer');
-    expect(file.sha256).toBe(before);
+    const file = await inspectSeedSnapshot(FIXTURE, V35);
+    expect(file).toMatchObject({ integrity: 'sha256-trailer', sha256: before, totalKeys: 50 });
+    expect(file.writer).toMatch(/^3\.5 \(/);
     expect(await sha256OfFile(FIXTURE)).toBe(before);
   });
 
@@ -34,41 +33,42 @@ describe('inspecting a seed snapshot', () => {
     writeFileSync(join(dir, 'flipped.db'), flipped);
     writeFileSync(join(dir, 'truncated.db'), bytes.subarray(0, bytes.length - 1000));
     writeFileSync(join(dir, 'text.db'), 'not a snapshot\n'.repeat(600));
-    await expect(inspectSeedSnapshot(join(dir, 'flipped.db'))).rejects.toThrow(
-      /its SHA-256 does not match the one `snapshot save` appended/,
+    await expect(inspectSeedSnapshot(join(dir, 'flipped.db'), V35)).rejects.toThrow(
+      /is not a usable etcd snapshot: the SHA-256 trailer does not match the content/,
     );
-    await expect(inspectSeedSnapshot(join(dir, 'truncated.db'))).rejects.toThrow(/the file is truncated/);
-    await expect(inspectSeedSnapshot(join(dir, 'text.db'))).rejects.toThrow(/no bbolt meta page/);
-    await expect(inspectSeedSnapshot(join(dir, 'missing.db'))).rejects.toThrow(InputError);
+    await expect(inspectSeedSnapshot(join(dir, 'truncated.db'), V35)).rejects.toThrow(
+      /is not a usable etcd snapshot: truncated: the database needs \d+ bytes/,
+    );
+    await expect(inspectSeedSnapshot(join(dir, 'text.db'), V35)).rejects.toThrow(
+      /is not a usable etcd snapshot: not an etcd snapshot: not a bbolt file/,
+    );
+    await expect(inspectSeedSnapshot(join(dir, 'missing.db'), V35)).rejects.toThrow(InputError);
   });
 
-  it('requires the rehearsal to start on the release that wrote it (storage version from etcdutl 3.6+)', () => {
-    expect(checkWriterLine('', resolveVersion('3.5'), 'x.db')).toBe('3.5 or older (no storage version)');
-    expect(checkWriterLine('3.6.0', resolveVersion('3.6'), 'x.db')).toBe('3.6 (storage version 3.6.0)');
-    expect(() => checkWriterLine('3.6.0', resolveVersion('3.5'), 'x.db')).toThrow(
-      /written by etcd 3.6 .* starts on 3.5/,
-    );
+  it('requires the rehearsal to start on the release that wrote it (from its meta buckets)', async () => {
     let refusal: unknown;
     try {
-      checkWriterLine('', resolveVersion('3.6'), 'x.db');
+      await inspectSeedSnapshot(FIXTURE, resolveVersion('3.6'));
     } catch (error) {
       refusal = error;
     }
     expect(refusal).toBeInstanceOf(InputError);
-    expect((refusal as InputError).message).toMatch(/written by etcd 3.5 or older .* starts on 3.6/);
+    expect((refusal as InputError).message).toMatch(
+      /written by etcd 3\.5 \(.*\), but the rehearsal starts on 3\.6/,
+    );
     expect((refusal as InputError).hint).toBe(
       'Rehearse from the release that wrote it: --from 3.5 (the snapshot is restored with its tools).',
+    );
+    const newer = await inspectSeedSnapshot(join(SNAPSHOTS, 'etcd-3.7.3-50-keys.db'), resolveVersion('3.7'));
+    expect(newer.writer).toMatch(/^3\.7 \(storage version/);
+    await expect(inspectSeedSnapshot(join(SNAPSHOTS, 'etcd-3.7.3-50-keys.db'), V35)).rejects.toThrow(
+      /written by etcd 3\.7 .* starts on 3\.5/,
     );
   });
 });
 
 describe('summarising a keyspace', () => {
   it('groups keys per /registry/<resource> and digests every key with its value', () => {
-    expect(resourceOfKey('/registry/pods/default/web-1')).toBe('pods');
-    expect(resourceOfKey('/registry/apiextensions.k8s.io/customresourcedefinitions/x')).toBe(
-      'apiextensions.k8s.io/customresourcedefinitions',
-    );
-    expect(resourceOfKey('/other')).toBe('(outside /registry/)');
     const rows = keyspaceByResource(
       new Map([
         ['/registry/pods/a/x', 10],
@@ -77,8 +77,8 @@ describe('summarising a keyspace', () => {
       ]),
     );
     expect(rows).toEqual([
-      { resource: 'pods', keys: 2, bytes: 30 },
-      { resource: 'leases', keys: 1, bytes: 5 },
+      { resource: '/registry/pods', keys: 2, bytes: 30 },
+      { resource: '/registry/leases', keys: 1, bytes: 5 },
     ]);
     const seed = new Map([
       ['/a', 'h1'],
