@@ -186,6 +186,13 @@ export {
   type TimingPair,
 } from './tuning/measure-pair.js';
 export {
+  ETCD_DEFAULT_PAIR,
+  GUIDE_PAIR,
+  pairFromFlags,
+  parsePair,
+  uniquePairs,
+} from './tuning/tune-scenario.js';
+export {
   type AvailabilityReport,
   availabilityByStep,
   type RehearsalStep,

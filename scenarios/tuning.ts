@@ -6,24 +6,20 @@ import {
   checkFailoverCost,
   checkTuningChurn,
   defineScenario,
-  InputError,
+  ETCD_DEFAULT_PAIR,
+  GUIDE_PAIR,
   type KubeLoadResult,
   kubernetesParam,
   leaderChangesPerMinuteOf,
   measurePair,
+  pairFromFlags,
+  parsePair,
   runKubeLoad,
   runSpikeTrain,
+  type TimingPair,
   type TuningRow,
+  uniquePairs,
 } from '../harness/index.js';
-
-interface TimingConfig {
-  readonly label: string;
-  readonly heartbeatIntervalMs: number;
-  readonly electionTimeoutMs: number;
-}
-
-const DEFAULTS: TimingConfig = { label: 'etcd defaults', heartbeatIntervalMs: 100, electionTimeoutMs: 1000 };
-const GUIDE: TimingConfig = { label: 'guide-tuned', heartbeatIntervalMs: 500, electionTimeoutMs: 5000 };
 
 export default defineScenario({
   id: 'tuning',
@@ -225,35 +221,9 @@ export default defineScenario({
 });
 
 /** Defaults, the guide's values, the pair the user's flags set (if any), then extra pairs: without duplicates. */
-function timingConfigs(flags: Readonly<Record<string, string>>, pairs: readonly string[]): TimingConfig[] {
-  const configs: TimingConfig[] = [DEFAULTS, GUIDE];
-  if (flags['heartbeat-interval'] !== undefined || flags['election-timeout'] !== undefined) {
-    configs.push({
-      label: 'your flags',
-      heartbeatIntervalMs: Number(flags['heartbeat-interval'] ?? 100),
-      electionTimeoutMs: Number(flags['election-timeout'] ?? 1000),
-    });
-  }
-  for (const pair of pairs) {
-    const match = /^(\d+)\/(\d+)$/.exec(pair.trim());
-    if (!match)
-      throw new InputError(
-        `Expected a tuning pair as heartbeat/election in ms (e.g. 250/2500), got \`${pair}\`.`,
-      );
-    configs.push({
-      label: `pair ${pair}`,
-      heartbeatIntervalMs: Number(match[1]),
-      electionTimeoutMs: Number(match[2]),
-    });
-  }
-  return configs.filter(
-    (config, index) =>
-      configs.findIndex(
-        (other) =>
-          other.heartbeatIntervalMs === config.heartbeatIntervalMs &&
-          other.electionTimeoutMs === config.electionTimeoutMs,
-      ) === index,
-  );
+function timingConfigs(flags: Readonly<Record<string, string>>, pairs: readonly string[]): TimingPair[] {
+  const yours = pairFromFlags(flags, 'your flags');
+  return uniquePairs([ETCD_DEFAULT_PAIR, GUIDE_PAIR, ...(yours ? [yours] : []), ...pairs.map(parsePair)]);
 }
 
 function round(value: number, digits: number): number {

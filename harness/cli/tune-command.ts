@@ -6,7 +6,13 @@ import { InputError } from '../errors.js';
 import type { RunResult } from '../result/format.js';
 import { prepareReportDir } from '../result/result-file.js';
 import { type EnvironmentProfile, PROFILES, resolveProfile } from '../tuning/profiles.js';
-import { ETCD_DEFAULT_PAIR, parsePair, sweepPairs, tuneScenario } from '../tuning/tune-scenario.js';
+import {
+  ETCD_DEFAULT_PAIR,
+  pairFromFlags,
+  parsePair,
+  sweepPairs,
+  tuneScenario,
+} from '../tuning/tune-scenario.js';
 import { addTargetOptions } from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
 import { parseIntegerOption, splitList } from './options.js';
@@ -73,7 +79,7 @@ export function registerTune(program: Command, globals: () => GlobalOptions): vo
       const prepared = await prepareSetup(options);
       const reportDir = await prepareReportDir(options.reportDir);
       const target = await prepared.target(globals().signal);
-      const yours = currentPair(target.flags);
+      const yours = pairFromFlags(target.flags, 'yours');
       const pairs = sweepPairs(profile, yours, extra);
       // The pairs are the scenario's own: the rest of the user's flags stay (listed as overrides in the report).
       const scenario = tuneScenario({
@@ -108,16 +114,6 @@ export function registerTune(program: Command, globals: () => GlobalOptions): vo
       else printTune(result, reports.html);
       process.exitCode = result.summary.exitCode;
     });
-}
-
-/** The pair the user's flags set (manifest or --flag), if they set one. */
-function currentPair(flags: Readonly<Record<string, string>>) {
-  if (flags['heartbeat-interval'] === undefined && flags['election-timeout'] === undefined) return undefined;
-  return {
-    label: 'yours',
-    heartbeatIntervalMs: Number(flags['heartbeat-interval'] ?? 100),
-    electionTimeoutMs: Number(flags['election-timeout'] ?? 1000),
-  };
 }
 
 function describeProfile(profile: EnvironmentProfile): string {

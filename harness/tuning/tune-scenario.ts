@@ -44,21 +44,44 @@ export function parsePair(text: string): TimingPair {
   };
 }
 
+/** The pair the user's flags set (manifest, --flag), etcd's default for the one they leave out; none if neither. */
+export function pairFromFlags(
+  flags: Readonly<Record<string, string>>,
+  label: string,
+): TimingPair | undefined {
+  if (flags['heartbeat-interval'] === undefined && flags['election-timeout'] === undefined) return undefined;
+  return {
+    label,
+    heartbeatIntervalMs: Number(flags['heartbeat-interval'] ?? ETCD_DEFAULT_PAIR.heartbeatIntervalMs),
+    electionTimeoutMs: Number(flags['election-timeout'] ?? ETCD_DEFAULT_PAIR.electionTimeoutMs),
+  };
+}
+
+/** The pairs in order, each heartbeat/election combination once (its first label wins). */
+export function uniquePairs(pairs: readonly TimingPair[]): TimingPair[] {
+  return pairs.filter(
+    (pair, index) =>
+      pairs.findIndex(
+        (other) =>
+          other.heartbeatIntervalMs === pair.heartbeatIntervalMs &&
+          other.electionTimeoutMs === pair.electionTimeoutMs,
+      ) === index,
+  );
+}
+
 /** Defaults first (the baseline of the comparisons), then yours, the guide's, the profile's rule, the extra ones. */
 export function sweepPairs(
   profile: EnvironmentProfile,
   yours: TimingPair | undefined,
   extra: readonly TimingPair[],
 ): TimingPair[] {
-  const all = [ETCD_DEFAULT_PAIR, ...(yours ? [yours] : []), GUIDE_PAIR, derivedPair(profile), ...extra];
-  return all.filter(
-    (pair, index) =>
-      all.findIndex(
-        (other) =>
-          other.heartbeatIntervalMs === pair.heartbeatIntervalMs &&
-          other.electionTimeoutMs === pair.electionTimeoutMs,
-      ) === index,
-  );
+  return uniquePairs([
+    ETCD_DEFAULT_PAIR,
+    ...(yours ? [yours] : []),
+    GUIDE_PAIR,
+    derivedPair(profile),
+    ...extra,
+  ]);
 }
 
 export interface TuneInput {

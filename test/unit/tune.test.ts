@@ -12,7 +12,14 @@ import {
   recommendPair,
   silenceOf,
 } from '../../harness/tuning/recommend.js';
-import { ETCD_DEFAULT_PAIR, GUIDE_PAIR, parsePair, sweepPairs } from '../../harness/tuning/tune-scenario.js';
+import {
+  ETCD_DEFAULT_PAIR,
+  GUIDE_PAIR,
+  pairFromFlags,
+  parsePair,
+  sweepPairs,
+  uniquePairs,
+} from '../../harness/tuning/tune-scenario.js';
 
 const ssd = PROFILES.ssd!;
 const row = (heartbeat: number, election: number, leaderChanges: number, failoverMs?: number): TuningRow => ({
@@ -61,6 +68,17 @@ describe('the pairs tune sweeps', () => {
     expect(pairs[1]!.label).toBe('yours');
     expect(() => parsePair('500/2000')).toThrow(/should be at least as 5 times/);
     expect(() => parsePair('fast')).toThrow(/got `fast`/);
+  });
+
+  it("takes your pair from your flags (the tuning scenario too), with etcd's default for the one left out", () => {
+    expect(pairFromFlags({ 'quota-backend-bytes': '8589934592' }, 'yours')).toBeUndefined();
+    expect(pairFromFlags({ 'election-timeout': '2500' }, 'your flags')).toEqual({
+      label: 'your flags',
+      heartbeatIntervalMs: 100,
+      electionTimeoutMs: 2500,
+    });
+    const once = uniquePairs([ETCD_DEFAULT_PAIR, GUIDE_PAIR, { ...GUIDE_PAIR, label: 'your flags' }]);
+    expect(once.map((pair) => pair.label)).toEqual(['etcd defaults', 'guide-tuned']);
   });
 
   it("derives etcd's rule for the profile with a margin over its longest stall", () => {
