@@ -151,7 +151,7 @@ export function specFromOptions(
   const spec = ClusterSpec.etcd(target.version)
     .withBackend(target.backend)
     .withImages(target.images)
-    .withTls(target.tls)
+    .withTls(target.tls, target.tlsKeyType ? { keyType: target.tlsKeyType } : {})
     .withNetwork(target.network);
   if (Object.keys(target.flags).length > 0) spec.withFlags(target.flags);
   if (options.members !== undefined) spec.withMembers(options.members);

@@ -259,6 +259,27 @@ describe('a setup applied to a run or a rehearsal', () => {
 });
 
 describe('certificates of the key type the setup needs', () => {
+  it('are what every cluster of the run is built with, `up` included', async () => {
+    const { specFromOptions } = await import('../../harness/cli/cluster-options.js');
+    const { capabilitiesOf } = await import('../../harness/versions/capabilities.js');
+    const version = v('3.6');
+    const target = {
+      version,
+      capabilities: capabilitiesOf(version),
+      flags: { 'cipher-suites': 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' },
+      tls: true,
+      tlsKeyType: 'rsa-2048' as const,
+      network: 'auto' as const,
+      backend: 'process' as const,
+      images: {},
+    };
+    const options = { etcdVersion: '3.6', backend: 'process', network: 'auto' as const };
+    expect(specFromOptions(options, target).toSpec().tlsKeyType).toBe('rsa-2048');
+    expect(
+      specFromOptions(options, { ...target, tlsKeyType: undefined }).toSpec().tlsKeyType,
+    ).toBeUndefined();
+  });
+
   it('issues RSA 2048 certificates when asked (cipher suites with RSA only) and ECDSA P-256 otherwise', async () => {
     const { mkdtemp, readFile: read } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
