@@ -182,6 +182,8 @@ export { Session } from './session.js';
 export {
   type FaultPlan,
   type FaultPlanContext,
+  MEASURED_PAIR_COLUMNS,
+  measuredPairCells,
   measurePair,
   type TimingPair,
 } from './tuning/measure-pair.js';

@@ -2,7 +2,7 @@
 // (the leader timeline), put p99 and acknowledged puts/s (the ledger), then the failover after pausing the leader
 // (time to a new leader and its election rounds). The tuning scenario and `etcd-chaos tune` both measure this way;
 // they differ only in the faults they run (the plan).
-import type { TuningRow } from '../checks/tuning.js';
+import { leaderChangesPerMinuteOf, type TuningRow } from '../checks/tuning.js';
 import type { StartedCluster } from '../cluster/types.js';
 import type { FaultRunner } from '../faults/runner.js';
 import {
@@ -104,4 +104,35 @@ export async function measurePair(
       : undefined,
     ackedPerSecond: (during.length * 1000) / Math.max(1, windowEnd - startedAt),
   };
+}
+
+/** The columns every table of measured pairs starts with (the tuning scenario's and `tune`'s). */
+export const MEASURED_PAIR_COLUMNS = [
+  'settings',
+  'heartbeat ms',
+  'election ms',
+  'leader changes',
+  'per minute',
+  'by etcd metric',
+  'failover s',
+  'election rounds',
+  'put p99 ms',
+  'acked puts/s',
+] as const;
+
+/** A measured pair's cells under MEASURED_PAIR_COLUMNS. */
+export function measuredPairCells(row: TuningRow, label: string = row.label): (string | number | null)[] {
+  const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+  return [
+    label,
+    row.heartbeatIntervalMs,
+    row.electionTimeoutMs,
+    row.leaderChanges,
+    round(leaderChangesPerMinuteOf(row), 1),
+    row.leaderChangesByMetric ?? null,
+    row.failoverMs === undefined ? null : round(row.failoverMs / 1000, 2),
+    row.failoverElectionRounds ?? null,
+    row.putP99Ms === undefined ? null : Math.round(row.putP99Ms),
+    round(row.ackedPerSecond, 1),
+  ];
 }

@@ -2,15 +2,10 @@
 // defaults, the user's own, the guide's, the pair etcd's rule gives for the profile, and any given) measured on a fresh
 // cluster under the same replayed profile, then a recommendation and the comparisons with etcd's defaults. Its table
 // and chart are in every report format.
-import {
-  checkFailoverCost,
-  checkTuningChurn,
-  leaderChangesPerMinuteOf,
-  type TuningRow,
-} from '../checks/tuning.js';
+import { checkFailoverCost, checkTuningChurn, type TuningRow } from '../checks/tuning.js';
 import { InputError } from '../errors.js';
 import { defineScenario, type ScenarioDefinition } from '../scenario/types.js';
-import { measurePair, type TimingPair } from './measure-pair.js';
+import { MEASURED_PAIR_COLUMNS, measuredPairCells, measurePair, type TimingPair } from './measure-pair.js';
 import type { EnvironmentProfile } from './profiles.js';
 import { derivedPair, recommendationOutcome, recommendPair } from './recommend.js';
 import { profilePlan } from './replay.js';
@@ -120,20 +115,7 @@ export function tuneScenario(input: TuneInput): ScenarioDefinition {
         row.electionTimeoutMs === input.current.electionTimeoutMs;
       ctx.table({
         name: `Tuning sweep under the ${profile.name} profile`,
-        columns: [
-          'settings',
-          'heartbeat ms',
-          'election ms',
-          'leader changes',
-          'per minute',
-          'failover s',
-          'election rounds',
-          'put p99 ms',
-          'acked puts/s',
-          "etcd's rule",
-          'margin',
-          'verdict',
-        ],
+        columns: [...MEASURED_PAIR_COLUMNS, "etcd's rule", 'margin', 'verdict'],
         rows: rows.map((row, index) => {
           const assessment = recommendation.assessments[index]!;
           const mark =
@@ -143,15 +125,7 @@ export function tuneScenario(input: TuneInput): ScenarioDefinition {
                 ? 'eligible'
                 : assessment.why;
           return [
-            `${row.label}${isCurrent(row) ? ' ← yours' : ''}`,
-            row.heartbeatIntervalMs,
-            row.electionTimeoutMs,
-            row.leaderChanges,
-            Math.round(leaderChangesPerMinuteOf(row) * 10) / 10,
-            row.failoverMs === undefined ? null : Math.round(row.failoverMs / 10) / 100,
-            row.failoverElectionRounds ?? null,
-            row.putP99Ms === undefined ? null : Math.round(row.putP99Ms),
-            Math.round(row.ackedPerSecond * 10) / 10,
+            ...measuredPairCells(row, `${row.label}${isCurrent(row) ? ' ← yours' : ''}`),
             assessment.etcdRule ? 'yes' : 'no',
             assessment.margin ? 'yes' : 'no',
             mark,
