@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TuningRow } from '../../harness/checks/tuning.js';
+import { MEASURED_PAIR_COLUMNS, measuredPairCells } from '../../harness/tuning/measure-pair.js';
 import { PROFILES, resolveProfile } from '../../harness/tuning/profiles.js';
 import {
   derivedPair,
@@ -89,6 +90,35 @@ describe('the pairs tune sweeps', () => {
       heartbeatIntervalMs: 100,
       electionTimeoutMs: 5000,
     });
+  });
+});
+
+describe('the tables of measured pairs', () => {
+  it('show a row the same way in the tuning scenario and in tune (measured in the quick suite: 3 changes in 15 s)', () => {
+    const row: TuningRow = {
+      ...ETCD_DEFAULT_PAIR,
+      leaderChanges: 3,
+      windowMs: 15_000,
+      leaderChangesByMetric: 3,
+      failoverMs: 1_093,
+      failoverElectionRounds: 1,
+      putP99Ms: 1_964.6,
+      ackedPerSecond: 2.63,
+    };
+    expect(MEASURED_PAIR_COLUMNS).toHaveLength(measuredPairCells(row).length);
+    expect(measuredPairCells(row)).toEqual(['etcd defaults', 100, 1000, 3, 12, 3, 1.09, 1, 1965, 2.6]);
+    expect(measuredPairCells({ ...row, failoverMs: undefined, putP99Ms: undefined }, 'yours')).toEqual([
+      'yours',
+      100,
+      1000,
+      3,
+      12,
+      3,
+      null,
+      1,
+      null,
+      2.6,
+    ]);
   });
 });
 
