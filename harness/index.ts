@@ -56,6 +56,7 @@ export * from './checks/snapshot-integrity.js';
 export * from './checks/tls.js';
 export * from './checks/tuning.js';
 export * from './checks/upgrade.js';
+export * from './checks/version-compat.js';
 export { allClaims, type Claim, type ClaimId, claim } from './claims/catalogue.js';
 export {
   DASHBOARD_REPLACEMENTS,
@@ -124,6 +125,15 @@ export * from './kube/kube-load.js';
 export * from './kube/objects.js';
 export { KubeScope, kubernetesParam, withKube } from './kube/scenario-kube.js';
 export { type MatrixCell, type MatrixCellOptions, measureMatrixCell } from './kube/version-matrix.js';
+export { type Classification, type ClassifiedFlag, classifySetup } from './manifest/classify.js';
+export {
+  KUBEADM_ETCD_PINS,
+  KUBEADM_ETCD_SOURCE,
+  type KubeadmEtcdPin,
+  kubeadmEtcdPin,
+} from './manifest/kubeadm-etcd.js';
+export { type EtcdSetup, parseEtcdSetup, readEtcdSetup } from './manifest/read-setup.js';
+export { type Review, type ReviewFinding, reviewSetup } from './manifest/review.js';
 export {
   estimateQuantile,
   type Histogram,
@@ -169,6 +179,21 @@ export {
   type Series,
 } from './scenario/types.js';
 export { Session } from './session.js';
+export {
+  type FaultPlan,
+  type FaultPlanContext,
+  MEASURED_PAIR_COLUMNS,
+  measuredPairCells,
+  measurePair,
+  type TimingPair,
+} from './tuning/measure-pair.js';
+export {
+  ETCD_DEFAULT_PAIR,
+  GUIDE_PAIR,
+  pairFromFlags,
+  parsePair,
+  uniquePairs,
+} from './tuning/tune-scenario.js';
 export {
   type AvailabilityReport,
   availabilityByStep,

@@ -23,8 +23,10 @@ import snapshotCorruption from './snapshot-corruption.js';
 import tlsMismatch from './tls-mismatch.js';
 import tuning from './tuning.js';
 import upgradeRehearsal from './upgrade-rehearsal.js';
+import versionCompat from './version-compat.js';
 
 export const BUILT_IN_SCENARIOS: readonly ScenarioDefinition[] = [
+  versionCompat,
   backupRestore,
   snapshotCorruption,
   restoreBumpRevision,

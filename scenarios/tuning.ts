@@ -6,28 +6,21 @@ import {
   checkFailoverCost,
   checkTuningChurn,
   defineScenario,
-  failoverAfter,
-  InputError,
+  ETCD_DEFAULT_PAIR,
+  GUIDE_PAIR,
   type KubeLoadResult,
   kubernetesParam,
-  leaderChangesFromMetrics,
-  leaderChangesPerMinuteOf,
-  leaderTransitions,
+  MEASURED_PAIR_COLUMNS,
+  measuredPairCells,
+  measurePair,
+  pairFromFlags,
+  parsePair,
   runKubeLoad,
   runSpikeTrain,
-  type StartedApiServer,
-  scrapeCluster,
+  type TimingPair,
   type TuningRow,
+  uniquePairs,
 } from '../harness/index.js';
-
-interface TimingConfig {
-  readonly label: string;
-  readonly heartbeatIntervalMs: number;
-  readonly electionTimeoutMs: number;
-}
-
-const DEFAULTS: TimingConfig = { label: 'etcd defaults', heartbeatIntervalMs: 100, electionTimeoutMs: 1000 };
-const GUIDE: TimingConfig = { label: 'guide-tuned', heartbeatIntervalMs: 500, electionTimeoutMs: 5000 };
 
 export default defineScenario({
   id: 'tuning',
@@ -100,115 +93,66 @@ export default defineScenario({
       ctx.step(
         `${config.label} (${config.heartbeatIntervalMs}/${config.electionTimeoutMs} ms): ${ctx.params.spikes} fsync stalls of ${ctx.params.spikeMs} ms on the leader, peer jitter ${ctx.params.jitterLatencyMs}±${ctx.params.jitterMs} ms`,
       );
-      const cluster = await ctx.startCluster(
-        ctx.clusterSpec().withFlags({
-          'heartbeat-interval': config.heartbeatIntervalMs,
-          'election-timeout': config.electionTimeoutMs,
-        }),
+      rows.push(
+        await measurePair(
+          ctx,
+          config,
+          async ({ cluster, faults, signal }) => {
+            const apiserver =
+              ctx.params.workload === 'kubernetes'
+                ? await ApiServerSpec.forCluster(cluster, ctx.params.kubernetes).start({
+                    session: ctx.session,
+                    signal,
+                  })
+                : undefined;
+            await faults.inject(
+              'network-latency',
+              {
+                latencyMs: ctx.params.jitterLatencyMs,
+                jitterMs: ctx.params.jitterMs,
+                proxy: 'peer',
+                direction: 'downstream',
+              },
+              { target: 'all' },
+            );
+            const kubeLoad = apiserver
+              ? runKubeLoad(apiserver, cluster, {
+                  durationMs: ctx.params.spikes * ctx.params.spikeIntervalMs,
+                  signal,
+                })
+              : undefined;
+            const train = await runSpikeTrain(faults, {
+              fault: 'disk-latency',
+              params: { delayMs: ctx.params.spikeMs },
+              target: 'leader',
+              spikeMs: ctx.params.spikeMs,
+              intervalMs: ctx.params.spikeIntervalMs,
+              count: ctx.params.spikes,
+              signal,
+            });
+            return {
+              startedAt: train.startedAt,
+              afterWindow: async () => {
+                if (!apiserver || !kubeLoad) return;
+                kubeRows.push({ label: config.label, load: await kubeLoad });
+                await apiserver.kill();
+                await ctx.evidence.copy(apiserver.logPath, `logs/kube-apiserver-${cluster.name}.log`);
+              },
+            };
+          },
+          {
+            writers: ctx.params.writers,
+            // Let the last stall's consequences (an election) land inside the window.
+            settleMs: Math.min(ctx.params.spikeIntervalMs, config.electionTimeoutMs * 2),
+          },
+        ),
       );
-      const faults = ctx.faults(cluster, { waitHealthyAfterHeal: false });
-      const apiserver: StartedApiServer | undefined =
-        ctx.params.workload === 'kubernetes'
-          ? await ApiServerSpec.forCluster(cluster, ctx.params.kubernetes).start({
-              session: ctx.session,
-              signal: ctx.signal,
-            })
-          : undefined;
-      const timeline = ctx.leaderTimeline(cluster, { intervalMs: 100 });
-      const writer = ctx.ledger(cluster, { writers: ctx.params.writers });
-      await timeline.waitFor((view) => view.leader !== undefined, 30_000);
-      const metricsBefore = await scrapeCluster(cluster);
-      const jitter = await faults.inject(
-        'network-latency',
-        {
-          latencyMs: ctx.params.jitterLatencyMs,
-          jitterMs: ctx.params.jitterMs,
-          proxy: 'peer',
-          direction: 'downstream',
-        },
-        { target: 'all' },
-      );
-      const kubeLoad = apiserver
-        ? runKubeLoad(apiserver, cluster, {
-            durationMs: ctx.params.spikes * ctx.params.spikeIntervalMs,
-            signal: ctx.signal,
-          })
-        : undefined;
-      const train = await runSpikeTrain(faults, {
-        fault: 'disk-latency',
-        params: { delayMs: ctx.params.spikeMs },
-        target: 'leader',
-        spikeMs: ctx.params.spikeMs,
-        intervalMs: ctx.params.spikeIntervalMs,
-        count: ctx.params.spikes,
-        signal: ctx.signal,
-      });
-      // Let the last stall's consequences (an election) land inside the window.
-      await ctx.sleep(Math.min(ctx.params.spikeIntervalMs, config.electionTimeoutMs * 2));
-      const windowEnd = Date.now();
-      await jitter.heal();
-      if (apiserver && kubeLoad) {
-        kubeRows.push({ label: config.label, load: await kubeLoad });
-        await apiserver.kill();
-        await ctx.evidence.copy(apiserver.logPath, `logs/kube-apiserver-${cluster.name}.log`);
-      }
-      const metricsAfter = await scrapeCluster(cluster);
-      const during = writer
-        .snapshot()
-        .acknowledged.filter((write) => write.ackAt >= train.startedAt && write.ackAt <= windowEnd);
-
-      await cluster.waitHealthy({ timeoutMs: 60_000 });
-      const leader = (await timeline.waitFor((view) => view.leader !== undefined, 30_000))?.leader;
-      const pause = await faults.inject('pause', {}, { target: leader ?? 'leader', requireHealthy: false });
-      await timeline.waitForNewLeader(pause.window.targets[0]!, config.electionTimeoutMs * 4 + 5_000);
-      await pause.heal();
-      const result = await timeline.stop();
-      const windowChanges = leaderTransitions(result.samples).filter(
-        (transition) => transition.at >= train.startedAt && transition.at <= windowEnd,
-      );
-      const failover = failoverAfter(result, pause.window.startedAt);
-      const latencies = during.map((write) => write.ackAt - write.sentAt).sort((a, b) => a - b);
-      rows.push({
-        ...config,
-        leaderChanges: windowChanges.length,
-        windowMs: windowEnd - train.startedAt,
-        leaderChangesByMetric: leaderChangesFromMetrics(metricsBefore, metricsAfter),
-        failoverMs: failover.durationMs,
-        failoverElectionRounds: failover.electionRounds,
-        putP99Ms: latencies.length
-          ? latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)]
-          : undefined,
-        ackedPerSecond: (during.length * 1000) / Math.max(1, windowEnd - train.startedAt),
-      });
-      await ctx.releaseCluster(cluster);
     }
     await ctx.evidence.json('tuning-rows.json', rows);
     ctx.table({
       name: 'Tuning comparison (same jitter and fsync spikes)',
-      columns: [
-        'settings',
-        'heartbeat ms',
-        'election ms',
-        'leader changes',
-        'per minute',
-        'by etcd metric',
-        'failover s',
-        'election rounds',
-        'put p99 ms',
-        'acked puts/s',
-      ],
-      rows: rows.map((row) => [
-        row.label,
-        row.heartbeatIntervalMs,
-        row.electionTimeoutMs,
-        row.leaderChanges,
-        round(leaderChangesPerMinuteOf(row), 1),
-        row.leaderChangesByMetric ?? null,
-        row.failoverMs === undefined ? null : round(row.failoverMs / 1000, 2),
-        row.failoverElectionRounds ?? null,
-        row.putP99Ms === undefined ? null : Math.round(row.putP99Ms),
-        round(row.ackedPerSecond, 1),
-      ]),
+      columns: [...MEASURED_PAIR_COLUMNS],
+      rows: rows.map((row) => measuredPairCells(row)),
       chart: { columns: ['per minute', 'failover s', 'put p99 ms'] },
       note: `${ctx.params.spikes} fsync stalls of ${ctx.params.spikeMs} ms on the current leader every ${ctx.params.spikeIntervalMs} ms, peer latency ${ctx.params.jitterLatencyMs}±${ctx.params.jitterMs} ms on every member; failover = time from pausing the leader to a new leader.`,
     });
@@ -256,35 +200,9 @@ export default defineScenario({
 });
 
 /** Defaults, the guide's values, the pair the user's flags set (if any), then extra pairs: without duplicates. */
-function timingConfigs(flags: Readonly<Record<string, string>>, pairs: readonly string[]): TimingConfig[] {
-  const configs: TimingConfig[] = [DEFAULTS, GUIDE];
-  if (flags['heartbeat-interval'] !== undefined || flags['election-timeout'] !== undefined) {
-    configs.push({
-      label: 'your flags',
-      heartbeatIntervalMs: Number(flags['heartbeat-interval'] ?? 100),
-      electionTimeoutMs: Number(flags['election-timeout'] ?? 1000),
-    });
-  }
-  for (const pair of pairs) {
-    const match = /^(\d+)\/(\d+)$/.exec(pair.trim());
-    if (!match)
-      throw new InputError(
-        `Expected a tuning pair as heartbeat/election in ms (e.g. 250/2500), got \`${pair}\`.`,
-      );
-    configs.push({
-      label: `pair ${pair}`,
-      heartbeatIntervalMs: Number(match[1]),
-      electionTimeoutMs: Number(match[2]),
-    });
-  }
-  return configs.filter(
-    (config, index) =>
-      configs.findIndex(
-        (other) =>
-          other.heartbeatIntervalMs === config.heartbeatIntervalMs &&
-          other.electionTimeoutMs === config.electionTimeoutMs,
-      ) === index,
-  );
+function timingConfigs(flags: Readonly<Record<string, string>>, pairs: readonly string[]): TimingPair[] {
+  const yours = pairFromFlags(flags, 'your flags');
+  return uniquePairs([ETCD_DEFAULT_PAIR, GUIDE_PAIR, ...(yours ? [yours] : []), ...pairs.map(parsePair)]);
 }
 
 function round(value: number, digits: number): number {

@@ -34,8 +34,8 @@ import {
 } from './restore-drill.js';
 import { digestSnapshot, hasTrailer, type SnapshotDigest, TRAILER_BYTES } from './snapshot-file.js';
 
-/** Files above this size skip `snapshot status` (see below). */
-const STATUS_MAX_BYTES = 256 * 1024 * 1024;
+/** Files above this size skip `snapshot status` and the reader's page accounting (see below). */
+export const STATUS_MAX_BYTES = 256 * 1024 * 1024;
 
 export interface VerifyFileOptions {
   /** Absolute path of the user's file. */
@@ -211,21 +211,7 @@ export async function verifyBackupFile(
       decryption: view.decryption,
       trailer: trailerState(plainDigest, inspected),
       allowNoHash: options.allowNoHash,
-      bbolt: inspected.opened
-        ? {
-            opened: true,
-            pageSizeBytes: inspected.bbolt.pageSizeBytes,
-            neededBytes: inspected.bbolt.highWaterMark * inspected.bbolt.pageSizeBytes,
-            dataBytes,
-            problems: [
-              ...inspected.consistencyProblems,
-              ...(inspected.scanError ? [`key bucket: ${inspected.scanError}`] : []),
-              ...(inspected.scan?.malformedValues
-                ? [`${inspected.scan.malformedValues} key-bucket values are not etcd key-values`]
-                : []),
-            ],
-          }
-        : { opened: false, error: inspected.error },
+      bbolt: bboltFacts(inspected, dataBytes),
       status: statusRun && { tool, exitCode: statusRun.exitCode, message: toolError(statusRun) },
       statusSkipped:
         usable && !statusRun
@@ -312,8 +298,26 @@ async function inspectMetaOnly(path: string, dataBytes: number): Promise<EtcdMet
   }
 }
 
+/** What the reader found in the database, as the integrity check takes it. */
+export function bboltFacts(inspected: Inspection, dataBytes: number): IntegrityRecord['bbolt'] {
+  if (!inspected.opened) return { opened: false, error: inspected.error };
+  return {
+    opened: true,
+    pageSizeBytes: inspected.bbolt.pageSizeBytes,
+    neededBytes: inspected.bbolt.highWaterMark * inspected.bbolt.pageSizeBytes,
+    dataBytes,
+    problems: [
+      ...inspected.consistencyProblems,
+      ...(inspected.scanError ? [`key bucket: ${inspected.scanError}`] : []),
+      ...(inspected.scan?.malformedValues
+        ? [`${inspected.scan.malformedValues} key-bucket values are not etcd key-values`]
+        : []),
+    ],
+  };
+}
+
 /** Trailer state from the digest of the plaintext and the database's own idea of its size. */
-function trailerState(digest: SnapshotDigest, inspection: Inspection): TrailerState {
+export function trailerState(digest: SnapshotDigest, inspection: Inspection): TrailerState {
   if (hasTrailer(digest.sizeBytes)) return digest.bodySha256 === digest.lastBytes ? 'match' : 'mismatch';
   if (inspection.opened) {
     const needed = inspection.bbolt.highWaterMark * inspection.bbolt.pageSizeBytes;

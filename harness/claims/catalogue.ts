@@ -56,6 +56,8 @@ export const CLAIM_IDS = [
   'k8s.apiserver-under-faults',
   'k8s.connection-refused',
   'k8s.version-matrix',
+  'compat.kubeadm-etcd',
+  'tuning.recommendation',
 ] as const;
 
 export type ClaimId = (typeof CLAIM_IDS)[number];
@@ -299,6 +301,18 @@ const CLAIMS: Readonly<Record<ClaimId, Omit<Claim, 'id'>>> = {
     statement:
       'each supported kube-apiserver release starts against each etcd line, serves reads and writes, and delivers watch events',
     source: `${GUIDE}, "Version Compatibility"; Kubernetes docs "Operating etcd clusters for Kubernetes" (supported etcd versions)`,
+  },
+  'tuning.recommendation': {
+    title: "etcd's tuning rule gives a heartbeat/election pair without churn in the modelled environment",
+    statement:
+      "for an environment profile (peer RTT and jitter, fsync latency with stalls), the pair with the shortest election timeout that satisfies etcd's rule (heartbeat ≈ max peer RTT, election ≥ 10 × heartbeat) with a margin over the longest stall sees no leader change under that profile (`etcd-chaos tune`)",
+    source: `${GUIDE}, "Frequent leader elections" and "Important flags" (--election-timeout, --heartbeat-interval); etcd docs tuning.md "Time parameters"`,
+  },
+  'compat.kubeadm-etcd': {
+    title: "the guide's Kubernetes/etcd version table matches the etcd kubeadm installs",
+    statement:
+      'Kubernetes 1.24–1.27 uses etcd 3.5.4–3.5.6, 1.28–1.29 uses 3.5.9–3.5.12, 1.30+ prefers 3.5.13+: checked against the etcd release kubeadm pins for each minor (a static check of the table; running API servers against etcd is k8s.version-matrix)',
+    source: `${GUIDE}, "Version Compatibility"; kubeadm cmd/kubeadm/app/constants/constants.go (DefaultEtcdVersion, SupportedEtcdVersion)`,
   },
 };
 

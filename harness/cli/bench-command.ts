@@ -4,6 +4,7 @@ import { benchCluster, type ClusterBenchRow } from '../bench/cluster-bench.js';
 import { benchFidelity, type FidelityRow } from '../bench/fidelity-bench.js';
 import { benchKube } from '../bench/kube-bench.js';
 import { benchLoad, type LoadRow } from '../bench/load-bench.js';
+import { benchSnapshot } from '../bench/snapshot-bench.js';
 import { benchSuite, type SuiteBenchRow } from '../bench/suite-bench.js';
 import { benchVerifyBackup } from '../bench/verify-backup-bench.js';
 import { dockerUnavailableReason } from '../cluster/docker/engine.js';
@@ -77,6 +78,50 @@ export function registerBench(
     .action(async (options: QuickOptions) => {
       await runFidelityBench(options, globals().signal);
     });
+
+  bench
+    .command('snapshot')
+    .description(
+      'write a Kubernetes-shaped snapshot of N keys under /registry/ (for rehearse-upgrade --seed-snapshot) and time it',
+    )
+    .requiredOption('--out <file>', 'where to write the snapshot')
+    .option(
+      '--keys <n>',
+      'keys under /registry/',
+      parseIntegerOption('--keys', 'an integer from 1 to 1000000'),
+      100_000,
+    )
+    .option(
+      '--value-bytes <n>',
+      'mean value size',
+      parseIntegerOption('--value-bytes', 'a size in bytes'),
+      512,
+    )
+    .option('--etcd-version <version>', 'the release that writes it', '3.5')
+    .option('--json', 'print one JSON line')
+    .action(
+      async (options: {
+        out: string;
+        keys: number;
+        valueBytes: number;
+        etcdVersion: string;
+        json?: boolean;
+      }) => {
+        const row = await benchSnapshot({
+          keys: options.keys,
+          valueBytes: options.valueBytes,
+          version: options.etcdVersion,
+          out: options.out,
+          signal: globals().signal,
+          onStep: (message) => process.stderr.write(`[etcd-chaos] ${message}\n`),
+        });
+        if (options.json) printJsonLine(row);
+        else
+          process.stdout.write(
+            `${row.path}: ${row.keys} keys written by etcd ${row.etcdVersion} in ${(row.seedMs / 1000).toFixed(1)} s (${row.putsPerSecond} puts/s), snapshot save ${(row.saveMs / 1000).toFixed(1)} s, ${row.sizeBytes} bytes\n`,
+          );
+      },
+    );
 
   bench
     .command('load')

@@ -143,12 +143,15 @@ export function backendFromOptions(options: BackendOptions): { backend: Backend;
   };
 }
 
-export function specFromOptions(options: ClusterOptions): ClusterSpec {
-  const target = targetFromOptions(options);
+/** The cluster `up` starts: the target (by default from the options; `--manifest` builds its own) and topology. */
+export function specFromOptions(
+  options: ClusterOptions,
+  target: RunTarget = targetFromOptions(options),
+): ClusterSpec {
   const spec = ClusterSpec.etcd(target.version)
     .withBackend(target.backend)
     .withImages(target.images)
-    .withTls(target.tls)
+    .withTls(target.tls, target.tlsKeyType ? { keyType: target.tlsKeyType } : {})
     .withNetwork(target.network);
   if (Object.keys(target.flags).length > 0) spec.withFlags(target.flags);
   if (options.members !== undefined) spec.withMembers(options.members);

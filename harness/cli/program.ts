@@ -15,7 +15,9 @@ import { type RehearsalScenarios, registerRehearse } from './rehearse-command.js
 import { registerReport } from './report-command.js';
 import { registerRun } from './run-command.js';
 import { registerSetup } from './setup-command.js';
+import { registerTune } from './tune-command.js';
 import { registerUp } from './up-command.js';
+import { registerValidate } from './validate-command.js';
 import { registerVerifyBackup } from './verify-backup-command.js';
 import { registerVersions } from './versions-command.js';
 
@@ -39,6 +41,8 @@ export function buildProgram(builtIns: BuiltIns, globals: () => GlobalOptions): 
   registerUp(program, globals);
   registerRun(program, globals, builtIns.scenarios);
   registerRehearse(program, globals, builtIns.rehearsals);
+  registerValidate(program);
+  registerTune(program, globals);
   registerList(program, builtIns.scenarios);
   registerReport(program);
   registerCleanup(program);

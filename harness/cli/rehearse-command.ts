@@ -3,11 +3,14 @@
 import type { Command } from 'commander';
 import { ClaimCatalogue } from '../claims/catalogue.js';
 import { InputError } from '../errors.js';
+import { readEtcdSetup } from '../manifest/read-setup.js';
+import { applySetup } from '../manifest/setup-target.js';
 import type { RunResult } from '../result/format.js';
 import { prepareReportDir } from '../result/result-file.js';
 import type { RunTarget, ScenarioDefinition } from '../scenario/types.js';
 import { rehearsalPath } from '../upgrade/preconditions.js';
 import { VERSION_CHOICES } from '../upgrade/rehearsal-run.js';
+import { inspectSeedSnapshot } from '../upgrade/seed-snapshot.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import { describeSupportedVersions } from '../versions/catalog.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
@@ -20,6 +23,7 @@ import {
 import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
+import { setupSummaryLines } from './setup-options.js';
 import { executeSuiteWithProgress } from './suite-execution.js';
 
 /** The scenarios a rehearsal runs, handed in by the composition root. */
@@ -42,6 +46,9 @@ interface RehearseOptions extends BackendOptions {
   skipCheck: boolean;
   reportDir: string;
   json?: boolean;
+  manifest?: string;
+  dropUnsupportedFlags?: boolean;
+  seedSnapshot?: string;
 }
 
 const FAULTS = ['none', 'jitter', 'kill'];
@@ -63,6 +70,18 @@ export function registerRehearse(
     .option('--downgrade', 'rehearse going back to an older release (etcd docs downgrades/)')
     .option('--flag <name=value>', 'etcd flag for every member, repeatable (your manifest flags)', collect)
     .option('--preset <name>', 'tuned flags: guide-tuned')
+    .option(
+      '--manifest <path>',
+      'your etcd setup (kubeadm static-pod manifest, config file or flag list): its flags on every member; flags --from does not know, or --to removed without a successor, must change first',
+    )
+    .option(
+      '--drop-unsupported-flags',
+      "rehearse without the manifest's flags a release does not know (each drop is recorded in every report; flags the new release knows come back after the swap)",
+    )
+    .option(
+      '--seed-snapshot <file>',
+      'start from your own snapshot (restored with the tools of the release that wrote it; the file is never modified) instead of a generated keyspace',
+    )
     .option('--tls', 'mTLS for client and peer traffic')
     .option('--network <mode>', 'auto | netns | loopback', 'auto')
     .option(
@@ -89,7 +108,10 @@ export function registerRehearse(
     .option('--report-dir <dir>', 'where to write result.json and the reports', 'reports/rehearsal')
     .option('--json', 'print the summary as one JSON line')
     .action(async (options: RehearseOptions) => {
-      const { from, to, scenario, params, target } = normalizeOptions(options, rehearsals);
+      const normalized = normalizeOptions(options, rehearsals);
+      const { from, to, scenario, params } = normalized;
+      const seeded = await withSeedSnapshot(normalized.target, options, from);
+      const target = await withManifest(seeded, options, from, to);
       const reportDir = await prepareReportDir(options.reportDir);
       process.stderr.write(`${scenario.id}: ${from} → ${to}\n`);
       const { result, resultPath, reports } = await executeSuiteWithProgress(
@@ -172,6 +194,62 @@ export function normalizeOptions(
   };
 }
 
+/**
+ * `--seed-snapshot`: checked before any cluster starts (integrity, the release that wrote it); clusters then start from
+ * it, restored with the tools of `--from`.
+ */
+async function withSeedSnapshot(
+  target: RunTarget,
+  options: RehearseOptions,
+  from: EtcdVersion,
+): Promise<RunTarget> {
+  if (!options.seedSnapshot) return target;
+  if (options.seedKeys !== undefined)
+    throw new InputError('Give `--seed-snapshot` or `--seed-keys`, not both: the snapshot is the keyspace.');
+  const seedSnapshot = await inspectSeedSnapshot(options.seedSnapshot, from);
+  process.stderr.write(
+    `--seed-snapshot ${seedSnapshot.path}: ${seedSnapshot.sizeBytes} bytes, revision ${seedSnapshot.revision ?? '?'}, ${seedSnapshot.totalKeys ?? '?'} keys, written by ${seedSnapshot.writer}; SHA-256 ${seedSnapshot.sha256}\n`,
+  );
+  return { ...target, seedSnapshot };
+}
+
+/**
+ * `--manifest`: its flags on the old release (refused, quoting etcd, when it does not know them, unless
+ * `--drop-unsupported-flags`), renamed for the new one when it removed them, checked on both before anything starts.
+ */
+async function withManifest(
+  target: RunTarget,
+  options: RehearseOptions,
+  from: EtcdVersion,
+  to: EtcdVersion,
+): Promise<RunTarget> {
+  if (!options.manifest) {
+    if (options.dropUnsupportedFlags) throw new InputError('`--drop-unsupported-flags` needs `--manifest`.');
+    return target;
+  }
+  const setup = await readEtcdSetup(options.manifest);
+  const applied = applySetup(
+    setup,
+    { version: from, source: `--from ${options.from}` },
+    {
+      extraFlags: target.flags,
+      dropUnsupported: Boolean(options.dropUnsupportedFlags),
+      alsoOn: to,
+      dropHint: `Change them in the manifest, or rehearse without them: --drop-unsupported-flags (each drop is recorded in every report).`,
+    },
+  );
+  return {
+    ...target,
+    flags: applied.flags,
+    ...(applied.upgradeFlags ? { upgradeFlags: applied.upgradeFlags } : {}),
+    tls: target.tls || applied.tls,
+    ...(applied.tls && applied.classification.keyType !== 'ecdsa-p256'
+      ? { tlsKeyType: applied.classification.keyType }
+      : {}),
+    manifest: applied.section,
+  };
+}
+
 function printRehearsal(result: RunResult, label: string, html: string): void {
   const lines = [
     '',
@@ -186,6 +264,7 @@ function printRehearsal(result: RunResult, label: string, html: string): void {
     lines.push('', `  ${table.name}`, `    ${table.columns.join(' | ')}`);
     for (const row of table.rows) lines.push(`    ${row.map((cell) => cell ?? '').join(' | ')}`);
   }
+  lines.push(...setupSummaryLines(result));
   const { claims, exitCode } = result.summary;
   lines.push(
     '',

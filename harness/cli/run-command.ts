@@ -9,14 +9,21 @@ import type { RenderedReports } from '../report/render.js';
 import type { Intensity, RunResult } from '../result/format.js';
 import { prepareReportDir } from '../result/result-file.js';
 import type { ScenarioDefinition } from '../scenario/types.js';
-import { addTargetOptions, type TargetOptions, targetFromOptions } from './cluster-options.js';
+import { addTargetOptions } from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
 import { availableScenarios, selectScenarios } from './scenario-selection.js';
+import {
+  addSetupOptions,
+  describeRequest,
+  prepareSetup,
+  type SetupOptions,
+  setupSummaryLines,
+} from './setup-options.js';
 import { executeSuiteWithProgress } from './suite-execution.js';
 
-interface RunOptions extends TargetOptions {
+interface RunOptions extends SetupOptions {
   suite: string;
   reportDir: string;
   repeat: number;
@@ -34,13 +41,15 @@ export function registerRun(
   globals: () => GlobalOptions,
   builtIn: readonly ScenarioDefinition[],
 ): void {
-  addTargetOptions(
-    program
-      .command('run')
-      .argument('[scenarios...]', 'scenario ids or claim ids (default: every scenario of the suite)')
-      .description(
-        'check the claims on throwaway clusters and write a report (exit 0 pass, 1 a claim failed or flipped, 2 error, 130/143 interrupted)',
-      ),
+  addSetupOptions(
+    addTargetOptions(
+      program
+        .command('run')
+        .argument('[scenarios...]', 'scenario ids or claim ids (default: every scenario of the suite)')
+        .description(
+          'check the claims on throwaway clusters and write a report (exit 0 pass, 1 a claim failed or flipped, 2 error, 130/143 interrupted)',
+        ),
+    ),
   )
     .option(
       '--suite <suite>',
@@ -78,7 +87,7 @@ export function registerRun(
         throw new InputError(
           `Expected \`--repeat\` to be an integer from 1 to ${MAX_REPEAT}, got \`${options.repeat}\`.`,
         );
-      const target = targetFromOptions(options);
+      const prepared = await prepareSetup(options);
       const available = await availableScenarios(builtIn, options.scenarioDir ?? []);
       const scenarios = selectScenarios(available, selectors, intensity);
       const accepted = parseAccepted(options.accept ?? [], available.claims);
@@ -87,6 +96,7 @@ export function registerRun(
         scenarios.map((scenario) => scenario.id),
       );
       const reportDir = await prepareReportDir(options.reportDir);
+      const target = await prepared.target(globals().signal);
       const { result, resultPath, reports } = await executeSuiteWithProgress(
         {
           scenarios,
@@ -99,7 +109,7 @@ export function registerRun(
           suite: selectors.length > 0 || (options.scenarioDir?.length ?? 0) > 0 ? 'custom' : intensity,
           strict: Boolean(options.strict),
           accepted,
-          requestedVersion: options.etcdVersion,
+          requestedVersion: describeRequest(prepared, options.etcdVersion),
           presets: options.preset ? [options.preset] : [],
         },
         { tty: useTty(options) },
@@ -173,6 +183,7 @@ function printSummary(result: RunResult, resultPath: string, reports: RenderedRe
       (entry) =>
         `  ${(entry.notRun ? 'NOT RUN' : entry.verdict.toUpperCase()).padEnd(12)} ${entry.id.padEnd(width)}  ${entry.title}`,
     ),
+    ...setupSummaryLines(result),
   ];
   if (result.interruption)
     lines.push(

@@ -10,20 +10,23 @@ import { addClusterOptions, type ClusterOptions, specFromOptions } from './clust
 import type { GlobalOptions } from './global-options.js';
 import { printJsonLine } from './output.js';
 import { lineProgress } from './progress.js';
+import { addSetupOptions, prepareSetup, type SetupOptions } from './setup-options.js';
 
-interface UpOptions extends ClusterOptions {
+interface UpOptions extends ClusterOptions, SetupOptions {
   json?: boolean;
   /** `true` (no value: the default release) or a Kubernetes version. */
   kubeApiserver?: string | boolean;
 }
 
 export function registerUp(program: Command, globals: () => GlobalOptions): void {
-  addClusterOptions(
-    program
-      .command('up')
-      .description(
-        'start a cluster behind Toxiproxy and keep it up until Ctrl-C / SIGTERM (then tear it down)',
-      ),
+  addSetupOptions(
+    addClusterOptions(
+      program
+        .command('up')
+        .description(
+          'start a cluster behind Toxiproxy and keep it up until Ctrl-C / SIGTERM (then tear it down)',
+        ),
+    ),
   )
     .option(
       '--json',
@@ -40,16 +43,24 @@ export function registerUp(program: Command, globals: () => GlobalOptions): void
           : parseKubernetesVersion(
               options.kubeApiserver === true ? 'default' : String(options.kubeApiserver),
             );
-      const spec = specFromOptions(options); // validates before anything starts
-      if (kubernetes) spec.withTls();
+      const prepared = await prepareSetup(options);
+      specFromOptions(options).toSpec(); // validates (flags against the release too) before anything starts
       const { signal } = globals();
+      const target = await prepared.target(signal);
+      const spec = specFromOptions(options, target);
+      if (kubernetes) spec.withTls();
       const onProgress = lineProgress();
       await using session = await Session.open({ onProgress });
       const cluster = await spec.start({ session, onProgress, signal });
       const apiserver = kubernetes
         ? await ApiServerSpec.forCluster(cluster, kubernetes).start({ session, onProgress, signal })
         : undefined;
-      if (options.json) printJsonLine({ ...describeCluster(cluster), ...describeApiServer(apiserver) });
+      if (options.json)
+        printJsonLine({
+          ...describeCluster(cluster),
+          ...describeApiServer(apiserver),
+          ...(target.manifest ? { manifest: target.manifest } : {}),
+        });
       else printHuman(cluster, apiserver);
       // Members and Toxiproxy are detached and unref'd: without a timer the event loop would drain and exit here.
       const keepAlive = setInterval(() => {}, 60_000);

@@ -1,5 +1,7 @@
 // etcd flags a user may set: parsing `k=v` arguments, presets from the operations guide, and the flags the harness owns.
 import { InputError } from '../errors.js';
+import { ETCD_FLAGS } from '../versions/etcd-flags.js';
+import { checkFlagValue } from '../versions/flag-values.js';
 
 /** A flag value as etcd receives it after `--name=`. */
 export type FlagValue = string;
@@ -81,6 +83,7 @@ export function parseFlagArgument(argument: string): [string, FlagValue] {
     );
   }
   checkUserFlag(name, argument);
+  checkFlagKnownAndTyped(name, value);
   return [name, value];
 }
 
@@ -105,6 +108,7 @@ export function normalizeFlags(
       throw new InputError(`Expected an etcd flag name (lower case, digits, dashes), got \`${rawName}\`.`);
     }
     checkUserFlag(name, rawName);
+    checkFlagKnownAndTyped(name, String(rawValue));
     normalized[name] = String(rawValue);
   }
   return normalized;
@@ -119,6 +123,26 @@ function checkUserFlag(name: string, argument: string): void {
       },
     );
   }
+}
+
+/**
+ * Refuses a flag no supported release knows, or a value of the wrong type, before anything starts: etcd would exit
+ * with "flag provided but not defined" or "invalid value ... parse error" followed by its whole usage text. Which
+ * release knows which flag, and combinations (election vs heartbeat), are checked against the target version
+ * (versions/flag-check.ts) when the cluster spec is built.
+ */
+function checkFlagKnownAndTyped(name: string, value: string): void {
+  if (!(name in ETCD_FLAGS))
+    throw new InputError(
+      `Expected \`--flag\` to name an etcd flag, got \`${name}\`: no etcd release from 3.4 to 3.7 has \`--${name}\` (etcd would exit with "flag provided but not defined: -${name}").`,
+      { hint: 'See `etcd --help` of your release for its flags.' },
+    );
+  const problem = checkFlagValue(name, value);
+  if (problem)
+    throw new InputError(
+      `Expected \`--${name}\` to be ${problem.expected}, got \`${value}\`: etcd would refuse it (${problem.etcdMessage}).`,
+      { context: { flag: name, value } },
+    );
 }
 
 /** Renders flags as etcd arguments (`--name=value`), in a stable order. */

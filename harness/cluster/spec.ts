@@ -2,6 +2,7 @@
 // ending in `start()`, which returns a started cluster to use with `await using` (start.ts picks the backend).
 import type { EtcdBinaries } from '../binaries/types.js';
 import { InputError } from '../errors.js';
+import { assertFlagsAccepted } from '../versions/flag-check.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
 import { MIN_DATA_DIR_BYTES } from './data-dir-mount.js';
 import type { EtcdCluster } from './etcd-cluster.js';
@@ -9,6 +10,7 @@ import { normalizeFlags, presetFlags } from './flags.js';
 import type { NetworkModeRequest } from './network/plane.js';
 import { type StartOptions, startCluster } from './start.js';
 import type { DataDirInitializer, ImageOverrides, NormalizedClusterSpec } from './start-request.js';
+import type { TlsKeyType } from './tls.js';
 import type { Backend } from './types.js';
 
 const NETWORK_MODES: readonly NetworkModeRequest[] = ['auto', 'loopback', 'netns'];
@@ -19,6 +21,7 @@ export class ClusterSpec {
   private binaries: EtcdBinaries | undefined;
   private members = 3;
   private tls = false;
+  private tlsKeyType: TlsKeyType | undefined;
   private flags: Record<string, string> = {};
   private memberFlags: Record<string, Record<string, string>> = {};
   private network: NetworkModeRequest = 'auto';
@@ -59,8 +62,10 @@ export class ClusterSpec {
     return this;
   }
 
-  withTls(enabled = true): this {
+  /** mTLS with certificates generated per run; `keyType` RSA only where a setup's cipher suites need it. */
+  withTls(enabled = true, options: { readonly keyType?: TlsKeyType } = {}): this {
     this.tls = enabled;
+    if (options.keyType) this.tlsKeyType = options.keyType;
     return this;
   }
 
@@ -168,11 +173,16 @@ export class ClusterSpec {
         );
       }
     }
+    // What this release would refuse (unknown or removed flags, values, election vs heartbeat), quoting etcd.
+    assertFlagsAccepted(this.version, this.flags);
+    for (const [member, flags] of Object.entries(this.memberFlags))
+      assertFlagsAccepted(this.version, { ...this.flags, ...flags }, `the flags of ${member}`);
     return {
       version: this.version,
       binaries: this.binaries,
       members: this.members,
       tls: this.tls,
+      ...(this.tlsKeyType ? { tlsKeyType: this.tlsKeyType } : {}),
       flags: { ...this.flags },
       memberFlags: structuredClone(this.memberFlags),
       network: this.network,

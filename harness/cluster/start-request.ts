@@ -5,6 +5,7 @@ import type { Session } from '../session.js';
 import type { EtcdVersion } from '../versions/version.js';
 import type { EtcdFlags } from './flags.js';
 import type { NetworkModeRequest } from './network/plane.js';
+import type { TlsKeyType } from './tls.js';
 import type { Backend } from './types.js';
 
 export interface NormalizedClusterSpec {
@@ -12,6 +13,8 @@ export interface NormalizedClusterSpec {
   readonly binaries: EtcdBinaries | undefined;
   readonly members: number;
   readonly tls: boolean;
+  /** Key type of the generated certificates (default ECDSA P-256). */
+  readonly tlsKeyType?: TlsKeyType;
   /** Presets merged with cluster-wide flags (later wins). */
   readonly flags: EtcdFlags;
   readonly memberFlags: Readonly<Record<string, EtcdFlags>>;

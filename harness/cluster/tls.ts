@@ -12,7 +12,20 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 // @peculiar/x509 wants a WebCrypto provider; Node's is complete.
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+/** Key type of the generated certificates: ECDSA P-256 (fast) unless a setup's cipher suites need RSA. */
+export type TlsKeyType = 'ecdsa-p256' | 'rsa-2048';
+
+const ALGORITHMS = {
+  'ecdsa-p256': { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
+  'rsa-2048': {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  },
+} as const;
+type Algorithm = (typeof ALGORITHMS)[TlsKeyType];
+const ALGORITHM: Algorithm = ALGORITHMS['ecdsa-p256'];
 const VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Paths of PEM files on disk. */
@@ -27,6 +40,7 @@ export interface CertFiles {
 interface Issued {
   readonly cert: x509.X509Certificate;
   readonly keys: CryptoKeyPair;
+  readonly algorithm: Algorithm;
 }
 
 export interface TlsMaterial {
@@ -48,9 +62,9 @@ export class TlsAuthority {
     readonly client: CertFiles,
   ) {}
 
-  static async create(dir: string): Promise<TlsAuthority> {
+  static async create(dir: string, keyType: TlsKeyType = 'ecdsa-p256'): Promise<TlsAuthority> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const ca = await createCa('etcd-chaos test CA');
+    const ca = await createCa('etcd-chaos test CA', ALGORITHMS[keyType]);
     const caFile = join(dir, 'ca.crt');
     await writeFile(caFile, ca.cert.toString('pem'));
     const client = await writePair(
@@ -107,12 +121,12 @@ export async function generateForeignClient(dir: string): Promise<{ caFile: stri
   return { caFile, client };
 }
 
-async function createCa(commonName: string): Promise<Issued> {
-  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+async function createCa(commonName: string, algorithm: Algorithm = ALGORITHM): Promise<Issued> {
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: `CN=${commonName}`,
     keys: keys as CryptoKeyPair,
-    signingAlgorithm: ALGORITHM,
+    signingAlgorithm: algorithm,
     notBefore: new Date(Date.now() - 60_000),
     notAfter: new Date(Date.now() + VALIDITY_MS),
     extensions: [
@@ -121,7 +135,7 @@ async function createCa(commonName: string): Promise<Issued> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
     ],
   });
-  return { cert, keys: keys as CryptoKeyPair };
+  return { cert, keys: keys as CryptoKeyPair, algorithm };
 }
 
 async function issue(
@@ -129,7 +143,7 @@ async function issue(
   subject: string,
   options: { dns: readonly string[]; ips: readonly string[]; server: boolean },
 ): Promise<Issued> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ca.algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
   const names: x509.JsonGeneralName[] = [
     ...options.dns.map((value) => ({ type: 'dns' as const, value })),
     ...[...new Set(options.ips)].map((value) => ({ type: 'ip' as const, value })),
@@ -152,12 +166,12 @@ async function issue(
     issuer: ca.cert.subject,
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,
-    signingAlgorithm: ALGORITHM,
+    signingAlgorithm: ca.algorithm,
     notBefore: new Date(Date.now() - 60_000),
     notAfter: new Date(Date.now() + VALIDITY_MS),
     extensions,
   });
-  return { cert, keys };
+  return { cert, keys, algorithm: ca.algorithm };
 }
 
 async function writePair(dir: string, name: string, issued: Issued): Promise<CertFiles> {

@@ -84,6 +84,8 @@ export interface RestoreOptions {
   /** `--bump-revision N --mark-compacted` (etcdutl 3.5.10+). */
   readonly bumpRevision?: number;
   readonly markCompacted?: boolean;
+  /** `--skip-hash-check`: a db file copied out of a data dir carries no appended SHA-256. */
+  readonly skipHashCheck?: boolean;
 }
 
 /** `snapshot restore` with the guide's flags; never throws on a refusal (callers judge it). */
@@ -104,6 +106,7 @@ export async function restoreSnapshot(
   ];
   if (options.bumpRevision !== undefined) args.push(`--bump-revision=${options.bumpRevision}`);
   if (options.markCompacted) args.push('--mark-compacted');
+  if (options.skipHashCheck) args.push('--skip-hash-check');
   return runTool(snapshotToolOf(binaries), args);
 }
 
@@ -113,7 +116,7 @@ export interface RestoreInitializerOptions {
   /** The evidence label of a member's restore (default: `snapshot restore for <member>`). */
   readonly label?: (member: string) => string;
   /** Restore flags beyond the topology: `--bump-revision`, `--mark-compacted`. */
-  readonly extraArgs?: Pick<RestoreOptions, 'bumpRevision' | 'markCompacted'>;
+  readonly extraArgs?: Pick<RestoreOptions, 'bumpRevision' | 'markCompacted' | 'skipHashCheck'>;
   /** Whose tool restores (default: the binaries of the cluster being started). */
   readonly binaries?: EtcdBinaries;
 }

@@ -16,6 +16,13 @@ import {
   verdictWord,
   windowsFor,
 } from './model.js';
+import {
+  DIFFERENCE_COLUMNS,
+  describeOverrides,
+  FLAG_COLUMNS,
+  OVERRIDE_COLUMNS,
+  setupView,
+} from './setup-section.js';
 import { escapeXml as esc, groupedBarChart, timeChart } from './svg.js';
 
 const STYLE = `
@@ -69,7 +76,7 @@ export function renderHtml(result: RunResult): string {
 <dt>flags</dt><dd>${flags.length ? flags.map(([name, value]) => `--${esc(name)}=${esc(value)}`).join(' ') : 'etcd defaults (scenarios add their own)'}${result.target.presets.length ? ` (preset ${esc(result.target.presets.join(', '))})` : ''}</dd>
 <dt>host</dt><dd>${esc(result.run.host.hostname)}, ${result.run.host.cpus} CPUs, ${esc(result.run.host.platform)}/${esc(result.run.host.arch)}, Node ${esc(result.versions.node)}</dd>
 <dt>run</dt><dd>${esc(result.run.id)}</dd>
-</dl></header>
+</dl>${htmlSetup(result)}</header>
 <main>
 ${caveat ? `<section class="caveat" id="caveat">${esc(caveat)}</section>` : ''}
 ${notPassing.length ? `<section id="not-passing"><h2>Failed and inconclusive</h2>${notPassing.map((finding) => findingBlock(finding, true)).join('\n')}</section>` : ''}
@@ -93,7 +100,7 @@ function findingBlock(finding: Finding, open: boolean): string {
     ? `<dt>evidence</dt><dd class="evidence">${finding.evidence.map((path) => `<a href="${esc(path)}">${esc(path)}</a>`).join(' ')}</dd>`
     : '';
   return `<details class="finding ${finding.verdict}"${open ? ' open' : ''}><summary><span class="badge ${finding.verdict}">${findingWord(finding)}</span> <code>${esc(finding.claim)}</code> — ${esc(finding.check)} <small>(${esc(finding.scenario)}${finding.repetition > 1 ? `, repetition ${finding.repetition}` : ''}${finding.environmentDependent ? ', environment-dependent' : ''})</small></summary>
-<dl><dt>expected</dt><dd>${esc(finding.expected)}</dd><dt>observed</dt><dd>${esc(finding.observed)}</dd><dt>why</dt><dd>${esc(finding.reason)}</dd>${measurements}<dt>source</dt><dd>${esc(finding.source)}</dd>${evidence}</dl></details>`;
+<dl><dt>expected</dt><dd>${esc(finding.expected)}</dd><dt>observed</dt><dd>${esc(finding.observed)}</dd><dt>why</dt><dd>${esc(finding.reason)}</dd>${finding.flagOverrides ? `<dt>flags</dt><dd>${esc(describeOverrides(finding.flagOverrides) ?? '')}</dd>` : ''}${measurements}<dt>source</dt><dd>${esc(finding.source)}</dd>${evidence}</dl></details>`;
 }
 
 function stabilitySection(result: RunResult): string {
@@ -156,4 +163,30 @@ ${tables.join('\n')}
 ${findings.map((finding) => findingBlock(finding, finding.verdict !== 'pass')).join('\n')}
 ${windowTable}
 </section>`;
+}
+
+/** The user's setup (--manifest, --kubernetes-version) and every flag a scenario replaced with its own. */
+function htmlSetup(result: RunResult): string {
+  const view = setupView(result);
+  const table = (id: string, columns: readonly string[], rows: readonly (readonly string[])[]) =>
+    `<table id="${id}"><thead><tr>${columns.map((column) => `<th>${esc(column)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((value) => `<td>${esc(value)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  const parts: string[] = [];
+  if (view.headline) {
+    parts.push(`<h2>Your setup</h2><p>${esc(view.headline)}</p>`);
+    for (const warning of view.warnings) parts.push(`<p class="caveat">${esc(warning)}</p>`);
+    if (view.flagRows.length > 0) parts.push(table('setup-flags', FLAG_COLUMNS, view.flagRows));
+    if (view.differenceRows.length > 0)
+      parts.push(
+        `<h3>Against etcd's defaults and the guide</h3>${table('setup-differences', DIFFERENCE_COLUMNS, view.differenceRows)}`,
+      );
+  }
+  if (view.overrides.length > 0)
+    parts.push(
+      `<h3>Flags a scenario replaced with its own</h3>${table(
+        'setup-overrides',
+        OVERRIDE_COLUMNS,
+        view.overrides.map((entry) => [entry.scenario ?? '', `--${entry.flag}`, entry.yours, entry.used]),
+      )}`,
+    );
+  return parts.length > 0 ? `<section id="setup">${parts.join('')}</section>` : '';
 }

@@ -3,6 +3,7 @@
 import { create } from 'xmlbuilder2';
 import type { RunResult } from '../result/format.js';
 import { describeStability, findingsOf, runCaveat, scenarioLabel } from './model.js';
+import { describeOverrides } from './setup-section.js';
 
 export function renderJUnit(result: RunResult): string {
   const totals = {
@@ -19,7 +20,29 @@ export function renderJUnit(result: RunResult): string {
     time: (result.run.durationMs / 1000).toFixed(3),
   });
   const caveat = runCaveat(result);
-  if (caveat) root.ele('properties').ele('property', { name: 'run.caveat', value: caveat });
+  const manifest = result.target.manifest;
+  const runProperties = [
+    ...(caveat ? [['run.caveat', caveat]] : []),
+    ...(manifest
+      ? [
+          ['setup.manifest', manifest.path ?? ''],
+          ['setup.etcd', `${manifest.etcdVersion} (${manifest.versionSource})`],
+          ...manifest.warnings.map((warning) => ['setup.warning', warning]),
+          ...manifest.flags.map((entry) => [
+            `setup.flag.${entry.name}`,
+            `${entry.disposition}: ${entry.value}${entry.as ? ` → ${entry.as}` : ''}`,
+          ]),
+          ...manifest.dropped.map((entry) => [
+            `setup.dropped.${entry.flag}`,
+            `${entry.value}: ${entry.reason}`,
+          ]),
+        ]
+      : []),
+  ];
+  if (runProperties.length > 0) {
+    const properties = root.ele('properties');
+    for (const [name, value] of runProperties) properties.ele('property', { name, value });
+  }
   for (const scenario of result.scenarios) {
     const findings = findingsOf(result, scenario);
     const suite = root.ele('testsuite', {
@@ -38,6 +61,9 @@ export function renderJUnit(result: RunResult): string {
       ['scenario.status', scenario.status],
       ['run.id', result.run.id],
       ['run.repetition', String(scenario.repetition)],
+      ...(scenario.flagOverrides ?? []).map(
+        (entry) => [`flag.override.${entry.flag}`, `${entry.used} (yours: ${entry.yours})`] as const,
+      ),
     ] as const) {
       properties.ele('property', { name, value });
     }
@@ -53,6 +79,7 @@ export function renderJUnit(result: RunResult): string {
         `expected: ${finding.expected}`,
         `observed: ${finding.observed}`,
         `why: ${finding.reason}`,
+        ...(finding.flagOverrides ? [`flags: ${describeOverrides(finding.flagOverrides)}`] : []),
         ...finding.measurements.map((entry) => `measured: ${entry.name} = ${entry.value} ${entry.unit}`),
         ...finding.evidence.map((path) => `evidence: ${path}`),
       ].join('\n');

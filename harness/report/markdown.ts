@@ -10,6 +10,13 @@ import {
   scenarioLabel,
   stabilityWord,
 } from './model.js';
+import {
+  DIFFERENCE_COLUMNS,
+  describeOverrides,
+  FLAG_COLUMNS,
+  OVERRIDE_COLUMNS,
+  setupView,
+} from './setup-section.js';
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' } as const;
 
@@ -31,6 +38,7 @@ export function renderMarkdown(result: RunResult): string {
   const flags = Object.entries(result.target.flags);
   if (flags.length > 0)
     lines.push('', `Flags: ${flags.map(([name, value]) => `\`--${name}=${value}\``).join(' ')}`);
+  lines.push(...markdownSetup(result));
   const notPassing = orderedFindings(result.findings).filter(
     (finding) => finding.verdict !== 'pass' && !finding.notRun,
   );
@@ -44,7 +52,7 @@ export function renderMarkdown(result: RunResult): string {
     );
     for (const finding of notPassing) {
       lines.push(
-        `| ${ICON[finding.verdict]} ${findingWord(finding)} | \`${finding.claim}\` | ${cell(finding.check)}${finding.repetition > 1 ? ` (repetition ${finding.repetition})` : ''} | ${cell(finding.expected)} | ${cell(finding.observed)} | ${cell(finding.reason)} |`,
+        `| ${ICON[finding.verdict]} ${findingWord(finding)} | \`${finding.claim}\` | ${cell(finding.check)}${finding.repetition > 1 ? ` (repetition ${finding.repetition})` : ''} | ${cell(finding.expected)} | ${cell(finding.observed)} | ${cell(finding.reason)}${finding.flagOverrides ? ` (${cell(describeOverrides(finding.flagOverrides))})` : ''} |`,
       );
     }
   }
@@ -112,4 +120,38 @@ export function renderMarkdown(result: RunResult): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** The user's setup (--manifest, --kubernetes-version) and every flag a scenario replaced with its own. */
+function markdownSetup(result: RunResult): string[] {
+  const view = setupView(result);
+  const lines: string[] = [];
+  const table = (columns: readonly string[], rows: readonly (readonly string[])[]) => [
+    `| ${columns.join(' | ')} |`,
+    `|${columns.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.map((value) => cell(value)).join(' | ')} |`),
+  ];
+  if (view.headline) {
+    lines.push('', '## Your setup', '', view.headline);
+    for (const warning of view.warnings) lines.push('', `> ⚠️ **${cell(warning)}**`);
+    if (view.flagRows.length > 0) lines.push('', ...table(FLAG_COLUMNS, view.flagRows));
+    if (view.differenceRows.length > 0)
+      lines.push(
+        '',
+        "Against etcd's defaults and the guide:",
+        '',
+        ...table(DIFFERENCE_COLUMNS, view.differenceRows),
+      );
+  }
+  if (view.overrides.length > 0)
+    lines.push(
+      '',
+      '### Flags a scenario replaced with its own',
+      '',
+      ...table(
+        OVERRIDE_COLUMNS,
+        view.overrides.map((entry) => [entry.scenario ?? '', `--${entry.flag}`, entry.yours, entry.used]),
+      ),
+    );
+  return lines;
 }

@@ -94,6 +94,8 @@ export function buildRunResult(outcome: SuiteOutcome, metadata: RunMetadata): Ru
       flags: metadata.target.flags,
       presets: metadata.presets,
       tls: metadata.target.tls,
+      ...(metadata.target.manifest ? { manifest: metadata.target.manifest } : {}),
+      ...(metadata.target.seedSnapshot ? { seedSnapshot: metadata.target.seedSnapshot } : {}),
     },
     versions: {
       etcd: metadata.target.version.toString(),

@@ -56,6 +56,18 @@ export const MeasurementSchema = Type.Object(
 export type Measurement = Format<typeof MeasurementSchema>;
 export type MeasurementUnit = (typeof MEASUREMENT_UNITS)[number];
 
+export const FlagOverrideSchema = Type.Object(
+  {
+    flag: nonEmpty,
+    yours: Type.String({ description: "the value the run's target set (manifest, --flag, --preset)" }),
+    used: Type.String({ description: 'the value the scenario needed and started its cluster with' }),
+    scenario: Type.Optional(nonEmpty),
+  },
+  closed,
+);
+/** A flag of the user's a scenario replaced with its own (the quota scenario's small quota, the tuning pairs). */
+export type FlagOverride = Format<typeof FlagOverrideSchema>;
+
 export const FindingSchema = Type.Object(
   {
     claim: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)+$' }),
@@ -81,6 +93,11 @@ export const FindingSchema = Type.Object(
     ),
     notRun: Type.Optional(
       Type.Boolean({ description: 'the check never ran (the run was interrupted or had not reached it)' }),
+    ),
+    flagOverrides: Type.Optional(
+      Type.Array(FlagOverrideSchema, {
+        description: "the user's flags this finding was NOT measured with: the scenario replaced them",
+      }),
     ),
   },
   closed,
@@ -150,6 +167,7 @@ export const ScenarioResultSchema = Type.Object(
     series: Type.Array(SeriesSchema),
     tables: Type.Array(ResultTableSchema),
     leaderEvents: Type.Array(LeaderEventSchema),
+    flagOverrides: Type.Optional(Type.Array(FlagOverrideSchema)),
   },
   closed,
 );
@@ -221,6 +239,102 @@ export const StabilityRowSchema = Type.Object(
 /** One check over every repetition of a run: how often each verdict came, and whether it flipped. */
 export type StabilityRow = Format<typeof StabilityRowSchema>;
 
+export const FLAG_DISPOSITIONS = ['kept', 'translated', 'mapped', 'refused'] as const;
+export const ManifestSectionSchema = Type.Object(
+  {
+    path: Type.Optional(
+      Type.String({ minLength: 1, description: '--manifest (absent: --kubernetes-version alone)' }),
+    ),
+    kind: Type.Optional(StringEnum(['static-pod', 'config-file', 'flag-list'] as const)),
+    image: Type.Optional(Type.String()),
+    imageVersion: Type.Optional(exactVersion),
+    etcdVersion: exactVersion,
+    versionSource: Type.String({
+      description: 'where the release came from: image tag, --etcd-version, --kubernetes-version',
+    }),
+    kubernetes: Type.Optional(
+      Type.Object(
+        { version: nonEmpty, kubeadm: nonEmpty, etcdImage: nonEmpty },
+        { ...closed, description: "--kubernetes-version: kubeadm's etcd pin for that minor" },
+      ),
+    ),
+    warnings: Type.Array(Type.String(), {
+      description: 'e.g. the exact release could not be supplied and the newest of its line ran instead',
+    }),
+    tls: Type.Boolean(),
+    tlsReason: Type.String(),
+    keyType: StringEnum(['ecdsa-p256', 'rsa-2048'] as const),
+    keyTypeReason: Type.String(),
+    flags: Type.Array(
+      Type.Object(
+        {
+          name: nonEmpty,
+          value: Type.String(),
+          origin: Type.String(),
+          disposition: StringEnum(FLAG_DISPOSITIONS),
+          reason: Type.String(),
+          as: Type.Optional(Type.String({ description: 'translated: what the cluster got instead' })),
+          etcdMessage: Type.Optional(Type.String()),
+        },
+        closed,
+      ),
+    ),
+    overriddenByCommandLine: Type.Array(
+      Type.Object({ flag: nonEmpty, manifest: Type.String(), used: Type.String() }, closed),
+    ),
+    dropped: Type.Array(
+      Type.Object({ flag: nonEmpty, value: Type.String(), reason: Type.String() }, closed),
+      { description: '--drop-unsupported-flags: flags left out of every cluster, and why' },
+    ),
+    differences: Type.Array(
+      Type.Object(
+        {
+          flag: nonEmpty,
+          yours: Type.Union([Type.String(), Type.Null()]),
+          etcdDefault: Type.String(),
+          guide: Type.Union([Type.String(), Type.Null()]),
+        },
+        closed,
+      ),
+      { description: "the guide's tuned settings: the run's value next to etcd's default and the guide's" },
+    ),
+    afterUpgrade: Type.Optional(
+      Type.Object(
+        {
+          etcdVersion: exactVersion,
+          translated: Type.Array(
+            Type.Object({ flag: nonEmpty, value: Type.String(), as: Type.String() }, closed),
+          ),
+          restored: Type.Array(nonEmpty, {
+            description:
+              'flags dropped on the old release (it did not know them) that members get back on the new one',
+          }),
+        },
+        { ...closed, description: 'a rehearsal: the renames applied when members move to the new release' },
+      ),
+    ),
+  },
+  { ...closed, description: '--manifest (a static pod, a config file or a flag list), --kubernetes-version' },
+);
+/** The user's own setup as the run's target: how each of its flags was used. */
+export type ManifestSection = Format<typeof ManifestSectionSchema>;
+
+const SeedSnapshotSchema = Type.Object(
+  {
+    path: nonEmpty,
+    sizeBytes: Type.Integer({ minimum: 0 }),
+    sha256: Type.String({ description: 'of the file before the run (after: in the evidence)' }),
+    integrity: Type.String({
+      description: "'sha256-trailer', or none for a db file copied out of a data dir",
+    }),
+    writer: Type.String({ description: 'the release line that wrote it, with how its meta buckets tell' }),
+    revision: Type.Optional(Type.Integer({ description: "the file's revision (etcd-chaos's reader)" })),
+    totalKeys: Type.Optional(Type.Integer({ description: 'live keys at that revision' })),
+  },
+  { ...closed, description: '--seed-snapshot: the user snapshot clusters started from' },
+);
+export type SeedSnapshot = Format<typeof SeedSnapshotSchema>;
+
 export const EXIT_CODES = [0, 1, 2, 130, 143] as const;
 export type ExitCode = (typeof EXIT_CODES)[number];
 export const INTERRUPT_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -277,6 +391,8 @@ export const RunResultSchema = Type.Object(
         flags: Type.Record(Type.String(), Type.String()),
         presets: Type.Array(Type.String()),
         tls: Type.Boolean(),
+        manifest: Type.Optional(ManifestSectionSchema),
+        seedSnapshot: Type.Optional(SeedSnapshotSchema),
       },
       closed,
     ),

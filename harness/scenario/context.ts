@@ -12,7 +12,7 @@ import { type CheckOutcome, type Finding, toFinding } from '../findings/finding.
 import { logger } from '../log.js';
 import { LeaderTimeline, type LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ToolRun } from '../procedures/tool-run.js';
-import type { RecordedFaultWindow } from '../result/format.js';
+import type { FlagOverride, RecordedFaultWindow } from '../result/format.js';
 import type { Session } from '../session.js';
 import { sleep } from '../util/wait.js';
 import { ledgerToJson } from '../workload/ledger.js';
@@ -56,6 +56,8 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
   readonly tables: ResultTable[] = [];
   readonly leaderEvents: LeaderEvent[] = [];
   readonly faultWindows: RecordedFaultWindow[] = [];
+  /** The run's flags this scenario replaced with its own (listed in its findings and the report header). */
+  readonly flagOverrides: FlagOverride[] = [];
   private readonly clusters: StartedCluster[] = [];
   private readonly faultRunners: { cluster: string; runner: FaultRunner }[] = [];
   private readonly timelines: { cluster: string; timeline: LeaderTimeline }[] = [];
@@ -85,13 +87,14 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
       .withBackend(this.target.backend)
       .withImages(this.target.images)
       .withNetwork(this.target.network)
-      .withTls(this.target.tls);
+      .withTls(this.target.tls, this.target.tlsKeyType ? { keyType: this.target.tlsKeyType } : {});
     if (Object.keys(this.target.flags).length > 0) spec.withFlags(this.target.flags);
     return spec;
   }
 
   async startCluster(spec: ClusterSpec = this.clusterSpec()): Promise<StartedCluster> {
     this.signal.throwIfAborted();
+    this.recordOverrides(spec.toSpec().flags);
     const cluster = await spec.start({ session: this.session, signal: this.signal });
     this.clusters.push(cluster);
     return cluster;
@@ -127,6 +130,16 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     return this.evidence.command(label, run);
   }
 
+  /** A scenario-required flag wins over the run's (manifest, --flag): each replacement is kept, once. */
+  private recordOverrides(used: Readonly<Record<string, string>>): void {
+    for (const [flag, yours] of Object.entries(this.target.flags)) {
+      const value = used[flag];
+      if (value === undefined || value === yours) continue;
+      if (this.flagOverrides.some((entry) => entry.flag === flag && entry.used === value)) continue;
+      this.flagOverrides.push({ flag, yours, used: value, scenario: this.scenario });
+    }
+  }
+
   report(outcome: CheckOutcome, evidence: readonly string[] = []): Finding {
     if (!this.init.claims.includes(outcome.claim)) {
       throw new HarnessError(
@@ -140,6 +153,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
       repetition: this.repetition,
       about: this.init.catalogue.get(outcome.claim),
     });
+    if (this.flagOverrides.length > 0) Object.assign(finding, { flagOverrides: [...this.flagOverrides] });
     this.findings.push(finding);
     return finding;
   }

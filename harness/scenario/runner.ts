@@ -264,6 +264,7 @@ export async function runScenario(
       series: run.seriesList,
       tables: run.tables,
       leaderEvents: run.leaderEvents,
+      ...(run.flagOverrides.length > 0 ? { flagOverrides: run.flagOverrides } : {}),
     },
     findings,
     faultWindows: run.faultWindows,

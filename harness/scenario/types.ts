@@ -5,20 +5,28 @@ import type { EtcdFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import type { ClusterSpec } from '../cluster/spec.js';
 import type { ImageOverrides } from '../cluster/start-request.js';
+import type { TlsKeyType } from '../cluster/tls.js';
 import type { Backend, StartedCluster } from '../cluster/types.js';
 import type { FaultRunner, FaultRunnerOptions } from '../faults/runner.js';
 import type { CheckOutcome, Finding } from '../findings/finding.js';
 import type { LeaderTimeline, LeaderTimelineOptions } from '../observe/leader-timeline.js';
 import type { ParamSpecs, ParsedParams } from '../params.js';
 import type { ToolRun } from '../procedures/tool-run.js';
-import type { Intensity, ResultTable, Series } from '../result/format.js';
+import type { Intensity, ManifestSection, ResultTable, SeedSnapshot, Series } from '../result/format.js';
 import type { Session } from '../session.js';
 import type { EtcdCapabilities } from '../versions/capabilities.js';
 import type { EtcdVersion } from '../versions/version.js';
 import type { LedgerWriter, LedgerWriterOptions } from '../workload/ledger-writer.js';
 import type { EvidenceRecorder } from './evidence.js';
 
-export type { Intensity, LeaderEvent, ResultTable, Series, SeriesPoint } from '../result/format.js';
+export type {
+  Intensity,
+  LeaderEvent,
+  ResultTable,
+  SeedSnapshot,
+  Series,
+  SeriesPoint,
+} from '../result/format.js';
 
 /** What the run targets: the user's version, flags and TLS choice, shared by every scenario. */
 export interface RunTarget {
@@ -27,11 +35,19 @@ export interface RunTarget {
   /** Flags the user gave (presets resolved); scenarios add their own on top. */
   readonly flags: EtcdFlags;
   readonly tls: boolean;
+  /** Key type of the generated certificates when the user's setup needs one (its cipher suites allow only RSA). */
+  readonly tlsKeyType?: TlsKeyType;
   readonly network: NetworkModeRequest;
   /** Where clusters run: local processes or containers. */
   readonly backend: Backend;
   /** Image references for the docker backend (empty: official if present, else built locally). */
   readonly images: ImageOverrides;
+  /** The user's setup (`--manifest`, `--kubernetes-version`): how each of its flags was used, for every report. */
+  readonly manifest?: ManifestSection;
+  /** A rehearsal: the flags members get on the release they move to, when its renames change them. */
+  readonly upgradeFlags?: EtcdFlags;
+  /** `--seed-snapshot`: the user's snapshot, checked before anything started; clusters start from it. */
+  readonly seedSnapshot?: SeedSnapshot;
 }
 
 export interface ScenarioContext<P> {

@@ -52,6 +52,11 @@ export interface SeededKeyspace {
   /** Keys per resource type. */
   readonly byResource: Readonly<Record<string, number>>;
   readonly durationMs: number;
+  /**
+   * A seed restored from the user's snapshot (`--seed-snapshot`): every key with its value's SHA-256. The digest is
+   * then over `key\0sha256(value)` of exactly these keys, and observing reads every key in pages.
+   */
+  readonly keyDigests?: ReadonlyMap<string, string>;
 }
 
 /** Keys and digest of the seeded keyspace, and of what a cluster holds afterwards (undefined: could not be read). */
@@ -76,9 +81,15 @@ export function compareKeyspace(
 /** Reads what `client` holds under the seed's prefix and compares it; a failed read is kept with its reason. */
 export async function observeKeyspace(
   client: Etcd3,
-  seeded: Pick<SeededKeyspace, 'keys' | 'digest' | 'prefix'>,
+  seeded: Pick<SeededKeyspace, 'keys' | 'digest' | 'prefix' | 'keyDigests'>,
 ): Promise<KeyspaceComparison> {
   try {
+    const seedKeys = seeded.keyDigests;
+    if (seedKeys) {
+      // Only the snapshot's keys count (the ledger writes its own next to them); a missing key digests as `-`.
+      const { digests } = await readKeyDigests(client, { keys: new Set(seedKeys.keys()) });
+      return compareKeyspace(seeded, { keys: digests.size, digest: digestOfKeys(digests, seedKeys.keys()) });
+    }
     return compareKeyspace(seeded, await readKeyspace(client, seeded.prefix));
   } catch (error) {
     return { ...compareKeyspace(seeded, undefined), readError: describeError(error) };
@@ -149,6 +160,43 @@ export function describeKeyspace(
     byResource[resource] = (byResource[resource] ?? 0) + 1;
   }
   return { prefix, keys: entries.size, bytes, digest: hash.digest('hex'), byResource };
+}
+
+/** Every key and the SHA-256 of its value, read in pages (a production snapshot does not fit one response). */
+export async function readKeyDigests(
+  client: Etcd3,
+  options: { readonly pageSize?: number; readonly keys?: ReadonlySet<string> } = {},
+): Promise<{ digests: Map<string, string>; bytes: Map<string, number>; revision: number | undefined }> {
+  const pageSize = options.pageSize ?? 500;
+  const digests = new Map<string, string>();
+  const bytes = new Map<string, number>();
+  let revision: number | undefined;
+  let start = Buffer.from([0]);
+  for (;;) {
+    const page = await client
+      .getAll()
+      .inRange({ start, end: Buffer.from([0]) })
+      .limit(pageSize)
+      .exec();
+    revision ??= Number(page.header.revision);
+    for (const kv of page.kvs) {
+      const key = kv.key.toString('utf8');
+      if (options.keys && !options.keys.has(key)) continue;
+      digests.set(key, createHash('sha256').update(kv.value).digest('hex'));
+      bytes.set(key, kv.key.length + kv.value.length);
+    }
+    const last = page.kvs.at(-1);
+    if (!page.more || !last) break;
+    start = Buffer.concat([last.key, Buffer.from([0])]);
+  }
+  return { digests, bytes, revision };
+}
+
+/** The digest over every key (sorted) and its value's SHA-256: equal digests mean every key kept its value. */
+export function digestOfKeys(digests: ReadonlyMap<string, string>, keys?: Iterable<string>): string {
+  const hash = createHash('sha256');
+  for (const key of [...(keys ?? digests.keys())].sort()) hash.update(`${key}\0${digests.get(key) ?? '-'}\n`);
+  return hash.digest('hex');
 }
 
 /** The kind whose cumulative weight range holds `slot`. */

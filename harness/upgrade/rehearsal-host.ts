@@ -5,6 +5,7 @@
 import type { EtcdFlags } from '../cluster/flags.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import type { ClusterSpec } from '../cluster/spec.js';
+import type { TlsKeyType } from '../cluster/tls.js';
 import type { StartedCluster } from '../cluster/types.js';
 import type { FaultRunner, FaultRunnerOptions } from '../faults/runner.js';
 import type { ToolRun } from '../procedures/tool-run.js';
@@ -18,7 +19,16 @@ export interface RehearsalHost {
   /** The run's temp dir, for snapshots and copies of data dirs. */
   readonly session: { readonly workDir: string };
   /** What every cluster of the rehearsal gets: the user's network, TLS and flags. */
-  readonly target: { readonly network: NetworkModeRequest; readonly tls: boolean; readonly flags: EtcdFlags };
+  readonly target: {
+    readonly network: NetworkModeRequest;
+    readonly tls: boolean;
+    readonly tlsKeyType?: TlsKeyType;
+    readonly flags: EtcdFlags;
+    /** The flags members get on the new release, when its renames change them (a manifest's `--experimental-*`). */
+    readonly upgradeFlags?: EtcdFlags;
+    /** `--seed-snapshot`: the cluster starts from the user's snapshot instead of a generated keyspace. */
+    readonly seedSnapshot?: { readonly path: string; readonly sha256: string; readonly integrity: string };
+  };
   readonly evidence: { json(name: string, value: unknown): Promise<string> };
   /** Progress for people. */
   step(message: string): void;

@@ -7,20 +7,30 @@ import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import type { EtcdBinaries } from '../binaries/types.js';
 import { supportsBinarySwap } from '../cluster/binary-swap.js';
 import { ClusterSpec } from '../cluster/spec.js';
+import type { StartedCluster } from '../cluster/types.js';
 import { describeError, UnsupportedError } from '../errors.js';
+import { memberStatus } from '../observe/status.js';
 import { ledgerWritersParam } from '../params.js';
 import { hashKvAtCommonRevision } from '../procedures/hashkv.js';
-import { saveSnapshot } from '../procedures/snapshot.js';
+import { restoreInitializer, saveSnapshot } from '../procedures/snapshot.js';
+import { capabilitiesOf } from '../versions/capabilities.js';
 import { KNOWN_RELEASES, SUPPORTED_LINES } from '../versions/catalog.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
 import type { Ledger } from '../workload/ledger.js';
 import { checkLedger, type LedgerCheck, readLedgerKeys } from '../workload/ledger-check.js';
 import type { LedgerWriter } from '../workload/ledger-writer.js';
 import { type AvailabilityReport, availabilityByStep, type RehearsalStep } from './availability.js';
-import { type KeyspaceComparison, observeKeyspace, type SeededKeyspace, seedKeyspace } from './keyspace.js';
+import {
+  type KeyspaceComparison,
+  observeKeyspace,
+  readKeyDigests,
+  type SeededKeyspace,
+  seedKeyspace,
+} from './keyspace.js';
 import type { RehearsalPath } from './preconditions.js';
 import { type SwappableCluster, versionChanges } from './rehearsal.js';
 import type { RehearsalHost } from './rehearsal-host.js';
+import { keyspaceByResource, snapshotSeed } from './seed-snapshot.js';
 import { type VersionReading, VersionSampler } from './version-probe.js';
 
 export interface HashesAtRevision {
@@ -149,6 +159,11 @@ export interface RehearsalLoad {
   readonly seedKeys: number;
   readonly valueBytes: number;
   readonly writers: number;
+  /**
+   * A side cluster (the skip attempt, on another release than the run's): a generated keyspace instead of the user's
+   * snapshot, and only the run's flags that release knows.
+   */
+  readonly sideCluster?: boolean;
 }
 
 /** A cluster on `version` with the run's TLS, network and flags, seeded, under the ledger, its versions sampled. */
@@ -158,8 +173,31 @@ export async function startRehearsalCluster(
   load: RehearsalLoad,
 ): Promise<RehearsalCluster> {
   const oldBinaries = await resolveEtcd(version, { signal: ctx.signal });
-  const spec = ClusterSpec.fromBinaries(oldBinaries).withNetwork(ctx.target.network).withTls(ctx.target.tls);
-  if (Object.keys(ctx.target.flags).length > 0) spec.withFlags(ctx.target.flags);
+  const spec = ClusterSpec.fromBinaries(oldBinaries)
+    .withNetwork(ctx.target.network)
+    .withTls(ctx.target.tls, ctx.target.tlsKeyType ? { keyType: ctx.target.tlsKeyType } : {});
+  const flags = load.sideCluster
+    ? Object.fromEntries(
+        Object.entries(ctx.target.flags).filter(([name]) => capabilitiesOf(version).flag(name).accepted),
+      )
+    : ctx.target.flags;
+  if (Object.keys(flags).length > 0) spec.withFlags(flags);
+  const seed = load.sideCluster ? undefined : ctx.target.seedSnapshot;
+  const restoreStartedAt = Date.now();
+  if (seed) {
+    // The user's snapshot, restored into every member with the tools of the release it starts on (the one that
+    // wrote it: checked before the run started).
+    ctx.step(
+      `restoring ${seed.path} into every member with etcd ${version}'s ${capabilitiesOf(version).snapshotTool}`,
+    );
+    spec.withDataDirInitializer(
+      restoreInitializer(seed.path, {
+        recordTool: (label, run) => ctx.recordTool(label, run),
+        label: (member) => `snapshot restore of --seed-snapshot for ${member}`,
+        ...(seed.integrity.startsWith('none') ? { extraArgs: { skipHashCheck: true } } : {}),
+      }),
+    );
+  }
   ctx.step(`starting a 3-member cluster on etcd ${version}`);
   const cluster = await ctx.startCluster(spec);
   if (!supportsBinarySwap(cluster))
@@ -168,10 +206,54 @@ export async function startRehearsalCluster(
   cluster.session.defer('version sampler', async () => {
     await sampler.stop();
   });
-  ctx.step(`seeding ${load.seedKeys} Kubernetes-like keys under /registry/`);
-  const seeded = await seedKeyspace(cluster.client(), { keys: load.seedKeys, valueBytes: load.valueBytes });
+  let seeded: SeededKeyspace;
+  if (seed) {
+    ctx.step('reading every key of the restored snapshot (its digest is what the rehearsal must keep)');
+    const { digests, bytes, revision } = await readKeyDigests(cluster.client());
+    seeded = snapshotSeed(digests, bytes, Date.now() - restoreStartedAt);
+    await recordSeedSummary(ctx, cluster, seeded, bytes, revision);
+  } else {
+    ctx.step(`seeding ${load.seedKeys} Kubernetes-like keys under /registry/`);
+    seeded = await seedKeyspace(cluster.client(), { keys: load.seedKeys, valueBytes: load.valueBytes });
+  }
   const writer = ctx.ledger(cluster, { writers: load.writers });
   return { cluster, oldBinaries, sampler, writer, seeded, startedAt: Date.now() };
+}
+
+/** The report's summary of the user's keyspace: keys and bytes per /registry/<resource>, revision, db size. */
+async function recordSeedSummary(
+  ctx: RehearsalHost,
+  cluster: StartedCluster,
+  seeded: SeededKeyspace,
+  bytes: ReadonlyMap<string, number>,
+  revision: number | undefined,
+): Promise<void> {
+  const leader = (await cluster.leader()) ?? cluster.members[0]!;
+  // An unreachable leader (status.error) leaves the db size out of the summary, nothing else.
+  const status = await memberStatus(leader, { tls: cluster.clientTls() });
+  const rows = keyspaceByResource(bytes);
+  const seed = ctx.target.seedSnapshot;
+  ctx.table({
+    name: 'Your keyspace (--seed-snapshot)',
+    columns: ['resource', 'keys', 'bytes', 'share of keys %'],
+    rows: rows.map((row) => [
+      row.resource,
+      row.keys,
+      row.bytes,
+      Math.round((row.keys / seeded.keys) * 1000) / 10,
+    ]),
+    note: `${seed?.path}: ${seeded.keys} keys, ${seeded.bytes} bytes of keys and values, revision ${revision ?? 'n/a'}, db size ${status.dbSizeBytes ?? `n/a (${status.error})`} bytes on ${leader.name}; restored and read in ${(seeded.durationMs / 1000).toFixed(1)} s. SHA-256 of the file before the run: ${seed?.sha256}.`,
+  });
+  await ctx.evidence.json('seed-snapshot-keyspace.json', {
+    path: seed?.path,
+    sha256Before: seed?.sha256,
+    keys: seeded.keys,
+    bytes: seeded.bytes,
+    digest: seeded.digest,
+    revision,
+    dbSizeBytes: status.dbSizeBytes,
+    byResource: rows,
+  });
 }
 
 /** `snapshot save` from the leader with the old release's etcdctl (the guides' "download the snapshot backup"). */

@@ -6,6 +6,7 @@
 // cluster. Each record goes to `onRecord` as soon as it exists; the checks judge them.
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
+import { digestSnapshot } from '../backups/snapshot-file.js';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { describeError } from '../errors.js';
 import { runTool } from '../procedures/tool-run.js';
@@ -62,7 +63,7 @@ export async function rehearseUpgrade(
   onRecord: (record: UpgradeRehearsalRecord) => void,
 ): Promise<void> {
   const { path } = options;
-  const preconditions = preconditionsOf(path, host.target.flags);
+  const preconditions = preconditionsOf(path, host.target.upgradeFlags ?? host.target.flags);
   if (path.minorSteps > 1) {
     onRecord({ kind: 'skip', record: await rehearseSkip(host, path, true, options) });
     const oneMinor = preconditions.find((entry) => entry.id === 'one-minor');
@@ -120,6 +121,23 @@ async function rehearseRollingUpgrade(
     ledger,
   });
   onRecord({ kind: 'snapshot-compat', record: compat });
+  await recordSeedChecksum(host);
+}
+
+/** `--seed-snapshot`: the file's SHA-256 after the rehearsal next to the one taken before (it must not change). */
+async function recordSeedChecksum(host: RehearsalHost): Promise<void> {
+  const seed = host.target.seedSnapshot;
+  if (!seed) return;
+  const after = (await digestSnapshot(seed.path)).sha256;
+  host.step(
+    `--seed-snapshot ${seed.path}: SHA-256 ${after === seed.sha256 ? 'unchanged' : 'CHANGED'} after the rehearsal`,
+  );
+  await host.evidence.json('seed-snapshot-checksum.json', {
+    path: seed.path,
+    sha256Before: seed.sha256,
+    sha256After: after,
+    unchanged: after === seed.sha256,
+  });
 }
 
 /** Members one at a time (with the optional fault), the rollback of a member that did not come back, the wait. */
@@ -134,9 +152,12 @@ async function swapEveryMember(
   const faults = host.faults(cluster, { waitHealthyAfterHeal: false });
   if (options.fault === 'jitter')
     await faults.inject('network-latency', { latencyMs: 30, jitterMs: 20, proxy: 'peer' }, { target: 'all' });
+  const upgradeFlags = host.target.upgradeFlags;
   const steps = await runRollingSwap({
     cluster,
     binariesFor: () => newBinaries,
+    // The new release's names for renamed flags (a manifest rehearsed across a rename), when they differ.
+    ...(upgradeFlags ? { flagsFor: () => upgradeFlags } : {}),
     onStep: (message) => host.step(message),
     signal: host.signal,
     afterFirstStep:
@@ -231,6 +252,7 @@ async function rehearseSkip(
     ...load,
     seedKeys: Math.min(load.seedKeys, 100),
     writers: 1,
+    sideCluster: true,
   });
   host.step(`skip attempt: starting a member of the ${path.from} cluster on ${path.to}`);
   const observation = await attemptSkip({ cluster: run.cluster, path, binaries, harnessRefused });

@@ -1,7 +1,25 @@
 // What differs between etcd releases, in one table keyed by version. Code asks this table; it never tests versions itself.
+import { ETCD_FLAGS, type EtcdFlagSpec, FEATURE_GATES, type FlagSuccessor } from './etcd-flags.js';
 import type { EtcdVersion } from './version.js';
 
 export type SnapshotTool = 'etcdctl' | 'etcdutl';
+
+/** Whether a release accepts `--name` (etcd-flags.ts), and when it does not, why and what replaced it. */
+export type FlagAvailability =
+  | {
+      readonly accepted: true;
+      readonly spec: EtcdFlagSpec;
+      /** Accepted but deprecated: the release also knows the successor and warns (3.6 for `--experimental-*`). */
+      readonly deprecatedFor?: FlagSuccessor;
+    }
+  | {
+      readonly accepted: false;
+      /** removed: an older release knew it; not-yet: a newer one does; unknown: no supported release does. */
+      readonly why: 'removed' | 'not-yet' | 'unknown';
+      readonly spec?: EtcdFlagSpec;
+      /** The successor, when this release knows it (a flag it accepts, or one of its feature gates). */
+      readonly successor?: FlagSuccessor;
+    };
 
 export interface EtcdCapabilities {
   readonly version: EtcdVersion;
@@ -68,15 +86,19 @@ export interface EtcdCapabilities {
    * of client connections can be pinned (values `TLS1.2`, `TLS1.3`).
    */
   readonly tlsVersionFlags: boolean;
+  /** Server feature gates this release knows (`--feature-gates`, 3.6+). */
+  readonly featureGates: readonly string[];
+  /** Whether this release accepts `--name`, from the flag inventory in etcd-flags.ts. */
+  flag(name: string): FlagAvailability;
 }
 
 interface Rule {
   /** Applies to versions at or above this one (and below the next rule's `from` for the same field). */
   readonly from: string;
-  readonly set: Partial<Omit<EtcdCapabilities, 'version'>>;
+  readonly set: Partial<Omit<EtcdCapabilities, 'version' | 'featureGates' | 'flag'>>;
 }
 
-const BASE: Omit<EtcdCapabilities, 'version'> = {
+const BASE: Omit<EtcdCapabilities, 'version' | 'featureGates' | 'flag'> = {
   logFlags: ['--logger=zap', '--log-outputs=stderr'],
   hasEtcdutl: false,
   snapshotTool: 'etcdctl',
@@ -189,11 +211,47 @@ export function capabilitiesOf(version: EtcdVersion): EtcdCapabilities {
   const key = version.toString();
   const cached = cache.get(key);
   if (cached) return cached;
-  let merged: Omit<EtcdCapabilities, 'version'> = BASE;
+  let merged: Omit<EtcdCapabilities, 'version' | 'featureGates' | 'flag'> = BASE;
   for (const rule of RULES) {
     if (version.atLeast(rule.from)) merged = { ...merged, ...rule.set };
   }
-  const capabilities = Object.freeze({ ...merged, version });
+  const featureGates = Object.entries(FEATURE_GATES)
+    .filter(([, gate]) => version.atLeast(gate.since))
+    .map(([name]) => name);
+  const capabilities: EtcdCapabilities = Object.freeze({
+    ...merged,
+    version,
+    featureGates,
+    flag: (name: string) => flagAvailability(version, featureGates, name),
+  });
   cache.set(key, capabilities);
   return capabilities;
+}
+
+function flagAvailability(
+  version: EtcdVersion,
+  featureGates: readonly string[],
+  name: string,
+): FlagAvailability {
+  const spec = ETCD_FLAGS[name];
+  if (!spec) return { accepted: false, why: 'unknown' };
+  const knows = (flag: string) => {
+    const other = ETCD_FLAGS[flag];
+    return (
+      other !== undefined &&
+      version.atLeast(other.since ?? '3.4.0') &&
+      (other.removedIn === undefined || !version.atLeast(other.removedIn))
+    );
+  };
+  const successor =
+    spec.successor &&
+    ('flag' in spec.successor
+      ? knows(spec.successor.flag)
+      : featureGates.includes(spec.successor.featureGate))
+      ? spec.successor
+      : undefined;
+  if (!version.atLeast(spec.since ?? '3.4.0')) return { accepted: false, why: 'not-yet', spec };
+  if (spec.removedIn !== undefined && version.atLeast(spec.removedIn))
+    return { accepted: false, why: 'removed', spec, ...(successor ? { successor } : {}) };
+  return { accepted: true, spec, ...(successor ? { deprecatedFor: successor } : {}) };
 }

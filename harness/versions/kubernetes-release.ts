@@ -1,5 +1,6 @@
 // The one parser for Kubernetes release strings (`--kube-apiserver 1.34`, `setup --kubernetes 1.37.2`, what a built
-// kube-apiserver reports), and the releases the harness knows how to build kube-apiserver for.
+// kube-apiserver reports, and the syntax of `--kubernetes-version`, which kubeadm's etcd table then resolves), and the
+// releases the harness knows how to build kube-apiserver for.
 // Refresh with `go list -m -versions k8s.io/kubernetes` (the module proxy serves 1.34.x–1.37.x; checked 2026-11-30).
 import semver from 'semver';
 import { InputError } from '../errors.js';
@@ -73,22 +74,47 @@ export function kubernetesLines(): KubernetesVersion[] {
   return Object.keys(KNOWN_KUBERNETES_RELEASES).map((line) => parseKubernetesVersion(line));
 }
 
+/** A Kubernetes release as written, before any check of which releases are known: its line and, if given, patch. */
+export interface KubernetesReleaseName {
+  readonly major: number;
+  readonly minor: number;
+  /** undefined for a line (`1.34`, `1.34.x`). */
+  readonly patch: number | undefined;
+  /** `1.34`. */
+  readonly line: string;
+}
+
+/**
+ * The syntax every Kubernetes version option shares: `1.34`, `v1.34`, `1.34.x`, `1.34.4` or `v1.34.4` (no
+ * pre-releases); undefined for anything else. What a name must also be is the caller's: a line kube-apiserver is built
+ * for (`parseKubernetesVersion`), or one kubeadm's etcd table knows (`--kubernetes-version`).
+ */
+export function splitKubernetesRelease(input: string): KubernetesReleaseName | undefined {
+  const text = input.trim();
+  const line = /^v?(\d+)\.(\d+)(?:\.x)?$/.exec(text);
+  if (line) return nameOf(Number(line[1]), Number(line[2]), undefined);
+  const parsed = semver.parse(text.replace(/^v/, ''));
+  if (!parsed || parsed.prerelease.length > 0 || parsed.build.length > 0) return undefined;
+  return nameOf(parsed.major, parsed.minor, parsed.patch);
+}
+
 /**
  * Parses `1.34`, `v1.34`, `1.34.x`, `1.34.4`, `v1.34.4`, `default` or `latest` into an exact release. A line means
  * its newest known patch; an exact release of a known line is accepted even when it is not in the list (the build
  * fails with the module proxy's answer if it does not exist). Anything else is an InputError quoting the input.
  */
 export function parseKubernetesVersion(input: string): KubernetesVersion {
-  const text = input.trim();
-  const lower = text.toLowerCase();
+  const lower = input.trim().toLowerCase();
   if (lower === '' || lower === 'default') return parseKubernetesVersion(DEFAULT_KUBERNETES_LINE);
   if (lower === 'latest') {
     const lines = Object.keys(KNOWN_KUBERNETES_RELEASES);
     return parseKubernetesVersion(lines[lines.length - 1] as string);
   }
-  const line = /^v?(\d+)\.(\d+)(?:\.x)?$/.exec(text);
-  if (line) return exact(input, newestOf(checkLine(input, `${line[1]}.${line[2]}`)));
-  return exact(input, text.replace(/^v/, ''));
+  const name = splitKubernetesRelease(input);
+  if (!name) throw unknown(input, 'expected `1.34`, `1.34.4` or `v1.34.4` (pre-releases are not supported)');
+  checkLine(input, name.line);
+  if (name.patch === undefined) return parseKubernetesVersion(newestOf(name.line));
+  return KubernetesVersion.of(name.major, name.minor, name.patch);
 }
 
 /** Extracts the release from `kube-apiserver --version` output (`Kubernetes v1.34.4`). */
@@ -98,13 +124,8 @@ export function kubernetesVersionFromOutput(output: string): KubernetesVersion |
   return KubernetesVersion.of(Number(match[1]), Number(match[2]), Number(match[3]));
 }
 
-function exact(input: string, text: string): KubernetesVersion {
-  const parsed = semver.parse(text);
-  if (!parsed || parsed.prerelease.length > 0 || parsed.build.length > 0) {
-    throw unknown(input, 'expected `1.34`, `1.34.4` or `v1.34.4` (pre-releases are not supported)');
-  }
-  checkLine(input, `${parsed.major}.${parsed.minor}`);
-  return KubernetesVersion.of(parsed.major, parsed.minor, parsed.patch);
+function nameOf(major: number, minor: number, patch: number | undefined): KubernetesReleaseName {
+  return { major, minor, patch, line: `${major}.${minor}` };
 }
 
 function checkLine(input: string, line: string): string {

@@ -128,10 +128,12 @@ describe('bad input gets a clear error and exit code 2', () => {
   });
 
   it("shows the tail of etcd's log when a member fails to start", () => {
-    const result = runCli(['up', '--flag', 'heartbeat-interval=fast']);
+    // A value etcd parses but refuses while starting (its auth options), which the harness does not model; a value of
+    // the wrong type (`heartbeat-interval=fast`) is refused before anything starts (test/unit/etcd-flags.test.ts).
+    const result = runCli(['up', '--flag', 'auth-token=bogus']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/etcd member m\d failed to start/);
-    expect(result.stderr).toMatch(/tail of m\d's log[\s\S]*invalid value "fast"/);
+    expect(result.stderr).toMatch(/tail of m\d's log[\s\S]*invalid auth options/);
   });
 });
 

@@ -54,9 +54,10 @@ describe('teardown', () => {
 
   it('leaves nothing behind when etcd refuses to start, and shows the tail of its log', async () => {
     const session = await Session.open();
-    const attempt = ClusterSpec.etcd('default').withFlags({ 'snapshot-count': 'lots' }).start({ session });
+    // etcd parses this value but refuses it while starting (a wrong type would be refused before any start).
+    const attempt = ClusterSpec.etcd('default').withFlags({ 'auth-token': 'bogus' }).start({ session });
     await expect(attempt).rejects.toThrow(MemberStartError);
-    await expect(attempt).rejects.toThrow(/failed to start[\s\S]*invalid value "lots"/);
+    await expect(attempt).rejects.toThrow(/failed to start[\s\S]*invalid auth options/);
     await session.close();
     expect(existsSync(session.workDir)).toBe(false);
     expect(journals()).not.toContain(`${session.runId}.jsonl`);

@@ -112,7 +112,7 @@ async function startOnce(
       onCreated: async (id) =>
         session.journal.record({ kind: 'container', id, label: `${objectPrefix}-toxiproxy` }),
     });
-    const tls = spec.tls ? await TlsAuthority.create(join(dir, 'tls')) : undefined;
+    const tls = spec.tls ? await TlsAuthority.create(join(dir, 'tls'), spec.tlsKeyType) : undefined;
     const members = new DockerMembers({
       docker,
       session,

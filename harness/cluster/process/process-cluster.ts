@@ -57,7 +57,7 @@ async function startOnce(
   const { session } = context;
   const dir = join(session.workDir, name);
   await rm(dir, { recursive: true, force: true });
-  const tls = spec.tls ? await TlsAuthority.create(join(dir, 'tls')) : undefined;
+  const tls = spec.tls ? await TlsAuthority.create(join(dir, 'tls'), spec.tlsKeyType) : undefined;
   const factory = new MemberFactory({
     session,
     clusterName: name,
