@@ -8,8 +8,8 @@ import type { RestoreDrillRecord, SnapshotFacts } from '../checks/backup-files.j
 import { ClusterSpec } from '../cluster/spec.js';
 import type { StartedCluster } from '../cluster/types.js';
 import { describeError } from '../errors.js';
-import { snapshotToolOf } from '../procedures/snapshot.js';
-import { runTool, type ToolRun, toolError } from '../procedures/tool-run.js';
+import { restoreSnapshot, snapshotToolOf } from '../procedures/snapshot.js';
+import { type ToolRun, toolError } from '../procedures/tool-run.js';
 import type { ScenarioContext } from '../scenario/types.js';
 import { DEFAULT_LINE, SUPPORTED_LINES } from '../versions/catalog.js';
 import { type EtcdVersion, resolveVersion } from '../versions/version.js';
@@ -73,31 +73,6 @@ export interface RestoreDrillInput {
   readonly onRestored?: (cluster: StartedCluster, facts: SnapshotFacts | undefined) => Promise<void>;
 }
 
-/** `snapshot restore` with the guide's flags, plus `--skip-hash-check` for a file without the SHA-256 trailer. */
-export function restoreArgs(
-  snapshotPath: string,
-  init: {
-    member: string;
-    dataDir: string;
-    initialCluster: string;
-    initialAdvertisePeerUrl: string;
-    clusterToken: string;
-  },
-  skipHashCheck: boolean,
-): string[] {
-  return [
-    'snapshot',
-    'restore',
-    snapshotPath,
-    `--name=${init.member}`,
-    `--initial-cluster=${init.initialCluster}`,
-    `--initial-advertise-peer-urls=${init.initialAdvertisePeerUrl}`,
-    `--initial-cluster-token=${init.clusterToken}`,
-    `--data-dir=${init.dataDir}`,
-    ...(skipHashCheck ? ['--skip-hash-check'] : []),
-  ];
-}
-
 export function toolLabel(binaries: EtcdBinaries): string {
   return `${snapshotToolOf(binaries).split('/').pop()} ${binaries.version}`;
 }
@@ -117,10 +92,18 @@ export async function runRestoreDrill(
     .withStartTimeout(input.alarms?.length ? 20_000 : 180_000)
     .withDataDirInitializer(async (init) => {
       tool = toolLabel(init.binaries);
-      const run: ToolRun = await runTool(
-        snapshotToolOf(init.binaries),
-        restoreArgs(input.snapshotPath, init, input.skipHashCheck),
-        600_000,
+      const run: ToolRun = await restoreSnapshot(
+        init.binaries,
+        input.snapshotPath,
+        {
+          name: init.member,
+          dataDir: init.dataDir,
+          initialCluster: init.initialCluster,
+          initialAdvertisePeerUrl: init.initialAdvertisePeerUrl,
+          clusterToken: init.clusterToken,
+          skipHashCheck: input.skipHashCheck,
+        },
+        600_000, // a 4 GiB restore on a slow disk
       );
       ctx.recordTool(`${tool} snapshot restore of ${input.file} for ${init.member}`, run);
       restoresDone += 1;

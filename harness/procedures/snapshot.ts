@@ -93,7 +93,13 @@ export async function restoreSnapshot(
   binaries: EtcdBinaries,
   path: string,
   options: RestoreOptions,
+  timeoutMs?: number,
 ): Promise<ToolRun> {
+  return runTool(snapshotToolOf(binaries), restoreArgs(path, options), timeoutMs);
+}
+
+/** The arguments of `snapshot restore` (etcdutl's or 3.4 etcdctl's): the one place they are written. */
+export function restoreArgs(path: string, options: RestoreOptions): string[] {
   const args = [
     'snapshot',
     'restore',
@@ -107,7 +113,7 @@ export async function restoreSnapshot(
   if (options.bumpRevision !== undefined) args.push(`--bump-revision=${options.bumpRevision}`);
   if (options.markCompacted) args.push('--mark-compacted');
   if (options.skipHashCheck) args.push('--skip-hash-check');
-  return runTool(snapshotToolOf(binaries), args);
+  return args;
 }
 
 export interface RestoreInitializerOptions {
