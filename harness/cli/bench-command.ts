@@ -1,4 +1,5 @@
 // `etcd-chaos bench`: reproducible performance figures, each next to a baseline measured in the same run.
+import { loadavg } from 'node:os';
 import type { Command } from 'commander';
 import { benchCluster, type ClusterBenchRow } from '../bench/cluster-bench.js';
 import { benchFidelity, type FidelityRow } from '../bench/fidelity-bench.js';
@@ -6,6 +7,7 @@ import { benchLoad, type LoadRow } from '../bench/load-bench.js';
 import { benchSuite, type SuiteBenchRow } from '../bench/suite-bench.js';
 import { dockerUnavailableReason } from '../cluster/docker/engine.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
+import { InputError } from '../errors.js';
 import type { ScenarioDefinition } from '../scenario/types.js';
 import { SUPPORTED_LINES } from '../versions/catalog.js';
 import type { GlobalOptions } from './global-options.js';
@@ -19,6 +21,12 @@ interface ClusterBenchCliOptions {
   /** commander sets false for --no-docker. */
   docker?: boolean;
   json?: boolean;
+}
+
+interface LoadBenchCliOptions extends QuickOptions {
+  concurrency?: string[];
+  windows?: number;
+  windowMs?: number;
 }
 
 interface QuickOptions {
@@ -72,10 +80,32 @@ export function registerBench(
     .description(
       "puts/s and p99: ledger writer, autocannon on the gateway, and etcd's benchmark tool, as ratios to the latter",
     )
-    .option('--quick', 'shorter runs')
-    .option('--etcd-version <version>', 'etcd version', 'default')
-    .option('--json', 'last line: {"rows": [...]}')
-    .action(async (options: QuickOptions) => {
+    .option('--quick', '3 windows of 5 s per configuration (default 5 of 6 s)')
+    .option('--concurrency <list>', 'requests in flight to measure at (default 32,64,128)', collect)
+    .option(
+      '--windows <n>',
+      'windows per configuration (at least 3)',
+      parseIntegerOption('--windows', 'an integer of at least 3'),
+    )
+    .option(
+      '--window-ms <ms>',
+      'length of each window (at least 5000)',
+      parseIntegerOption('--window-ms', 'an integer of at least 5000'),
+    )
+    .option(
+      '--json',
+      'last line: {"bench":"load","rows":[{"concurrency","tool","connections","putsPerSecond",...}]}',
+    )
+    .action(async (options: LoadBenchCliOptions) => {
+      if (options.windows !== undefined && options.windows < 3)
+        throw new InputError(`Expected \`--windows\` to be at least 3, got \`${options.windows}\`.`);
+      if (options.windowMs !== undefined && options.windowMs < 5_000)
+        throw new InputError(`Expected \`--window-ms\` to be at least 5000, got \`${options.windowMs}\`.`);
+      for (const value of splitList(options.concurrency))
+        if (!/^[1-9]\d{0,3}$/.test(value))
+          throw new InputError(
+            `Expected \`--concurrency\` to list integers from 1 to 9999, got \`${value}\`.`,
+          );
       await runLoadBench(options, globals().signal);
     });
 
@@ -159,34 +189,52 @@ async function runFidelityBench(options: QuickOptions, signal: AbortSignal): Pro
   }
 }
 
-async function runLoadBench(options: QuickOptions, signal: AbortSignal): Promise<void> {
+async function runLoadBench(options: LoadBenchCliOptions, signal: AbortSignal): Promise<void> {
+  const loadAverage = () =>
+    loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ');
+  const loadAtStart = loadAverage();
   if (!options.json) {
     process.stdout.write(
-      `\n== load on one cluster, through the leader's client proxy${options.quick ? ' (quick)' : ''} ==\n`,
+      `\n== load on one cluster, through the leader's client proxy${options.quick ? ' (quick)' : ''} ==\n` +
+        `(configurations alternate; median of the windows; ratios to etcd's tool in its best configuration; load average ${loadAtStart})\n`,
     );
     process.stdout.write(
-      `${'in flight'.padStart(9)} ${'tool'.padEnd(44)} ${'conns'.padStart(5)} ${'puts/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs ref'.padStart(7)} ${'p99 vs'.padStart(7)} ${'client cpu'.padStart(10)}\n`,
+      `${'in flight'.padStart(9)} ${'tool'.padEnd(48)} ${'conns'.padStart(5)} ${'puts/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs ref'.padStart(7)} ${'p99 vs'.padStart(7)} ${'client cpu'.padStart(10)}  windows (puts/s)\n`,
     );
   }
+  const concurrencies = splitList(options.concurrency).map(Number);
   const rows = await benchLoad({
     quick: Boolean(options.quick),
     version: options.etcdVersion,
+    ...(concurrencies.length > 0 ? { concurrencies } : {}),
+    ...(options.windows === undefined ? {} : { windows: options.windows }),
+    ...(options.windowMs === undefined ? {} : { windowMs: options.windowMs }),
     signal,
+    onProgress: (message) => {
+      if (!options.json) process.stderr.write(`  · ${message}\n`);
+    },
     onRow: (row: LoadRow) => {
       if (!options.json) {
         process.stdout.write(
-          `${String(row.concurrency).padStart(9)} ${row.label.padEnd(44)} ${String(row.connections).padStart(5)} ${String(row.putsPerSecond).padStart(8)} ${String(row.p99Ms).padStart(8)} ${`${Math.round(row.putsRatioToBenchmark * 100)}%`.padStart(7)} ${`${row.p99RatioToBenchmark}x`.padStart(7)} ${(row.clientCpuCores === undefined ? '' : `${row.clientCpuCores} cores`).padStart(10)}\n`,
+          `${String(row.concurrency).padStart(9)} ${`${row.reference ? '* ' : ''}${row.label}`.padEnd(48)} ${String(row.connections).padStart(5)} ${String(row.putsPerSecond).padStart(8)} ${String(row.p99Ms).padStart(8)} ${`${Math.round(row.putsRatioToBenchmark * 100)}%`.padStart(7)} ${`${row.p99RatioToBenchmark}x`.padStart(7)} ${(row.clientCpuCores === undefined ? '' : `${row.clientCpuCores} cores`).padStart(10)}  ${row.windows.join(' ')}\n`,
         );
       }
     },
   });
-  if (options.json) printJsonLine({ rows });
+  const loadAtEnd = loadAverage();
+  if (options.json)
+    printJsonLine({ bench: 'load', loadAverage: { start: loadAtStart, end: loadAtEnd }, rows });
   else {
-    const autocannon = rows
-      .filter((row) => row.tool === 'autocannon')
-      .map((row) => `${row.concurrency}: ${Math.round(row.putsRatioToBenchmark * 100)}%`);
+    const ratios = (tool: LoadRow['tool']) =>
+      rows
+        .filter((row) => row.tool === tool)
+        .map((row) => `${row.concurrency}: ${Math.round(row.putsRatioToBenchmark * 100)}%`)
+        .join(', ');
     process.stdout.write(
-      `autocannon vs etcd benchmark at equal connections: ${autocannon.join(', ')} (goal ≥ 80%)\n`,
+      `* = etcd's tool in its best configuration (the reference). Load average at the end: ${loadAtEnd}\n` +
+        `grpc-kv vs the reference: ${ratios('grpc-kv')} (goal ≥ 90%); ledger on grpc-kv: ${ratios('ledger')}\n`,
     );
   }
 }
