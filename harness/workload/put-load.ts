@@ -183,15 +183,13 @@ export class PutLoad {
         });
         // A member that refuses at once (down, NOSPACE) must not be spun on.
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, BACKOFF_MS);
-          signal.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(timer);
-              resolve();
-            },
-            { once: true },
-          );
+          const wake = () => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, BACKOFF_MS);
+          signal.addEventListener('abort', wake, { once: true });
         });
       }
     }
@@ -234,18 +232,20 @@ export interface AckGap {
 }
 
 /**
- * The longest stretch in `[from, to)` without an acknowledged put (of `target`, when given), measured whole: a gap
- * that starts before the window or ends after it counts from the ack before to the ack after, so a stall is never
- * cut short by the window's edges.
+ * The longest stretch in `[from, to)` without an acknowledged put (of `targets`, when given: one index or several),
+ * measured whole: a gap that starts before the window or ends after it counts from the ack before to the ack after,
+ * so a stall is never cut short by the window's edges.
  */
 export function longestAckGap(
   record: PutLoadRecord,
   window: { readonly from: number; readonly to: number },
-  target?: number,
+  targets?: number | readonly number[],
 ): AckGap {
+  const wanted =
+    targets === undefined ? undefined : new Set(typeof targets === 'number' ? [targets] : targets);
   const acks: number[] = [];
   for (let index = 0; index < record.acknowledged; index++) {
-    if (target !== undefined && record.target[index] !== target) continue;
+    if (wanted !== undefined && !wanted.has(record.target[index] as number)) continue;
     acks.push((record.sentAt[index] as number) + (record.latencyMs[index] as number));
   }
   acks.sort((a, b) => a - b);
