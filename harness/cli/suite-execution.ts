@@ -1,6 +1,7 @@
-// What `run` and `rehearse-upgrade` share: provision, run the planned scenarios (repetitions included) with progress,
-// rewrite DIR/result.json after every scenario (complete: false until the end, so a crash leaves a valid partial
-// result), account for everything an interruption kept from running, then render every format.
+// What `run` and `rehearse-upgrade` share: provision, run the planned scenarios (repetitions included, on every cell of
+// the matrix, or on this shard's part of it) with progress, rewrite DIR/result.json after every scenario (complete:
+// false until the end, so a crash leaves a valid partial result), account for everything an interruption kept from
+// running, then render every format.
 import { Listr, ProcessOutput } from 'listr2';
 import { resolveEtcd } from '../binaries/resolve-etcd.js';
 import { resolveToxiproxy } from '../binaries/resolve-toxiproxy.js';
@@ -10,12 +11,12 @@ import { type RenderedReports, renderReports } from '../report/render.js';
 import { buildRunResult, type RunMetadata } from '../result/build-result.js';
 import type { RunResult } from '../result/format.js';
 import { writeRunResult } from '../result/result-file.js';
+import { matrixUnits, planMatrixRuns, type ShardSpec, shardUnits } from '../scenario/matrix.js';
 import {
   combineOutcomes,
   notRunOutcome,
   notRunReason,
   type PlannedRun,
-  planRuns,
   runScenario,
   type ScenarioOutcome,
   type ScenarioRunOptions,
@@ -31,7 +32,15 @@ export interface SuiteExecution {
   readonly scenarios: readonly ScenarioDefinition[];
   readonly repeat: number;
   readonly intensity: Intensity;
+  /** The run's target: the first cell of the matrix. */
   readonly target: RunTarget;
+  /**
+   * Every cell of the matrix (--etcd-version × --backend), `target` first; the result then records the matrix and
+   * names each finding's cell. Unset (a rehearsal): `target` alone.
+   */
+  readonly targets?: readonly RunTarget[];
+  /** --shard I/N: run only that part of scenarios × targets. */
+  readonly shard?: ShardSpec;
   /** Releases to provision besides the target's (a rehearsal's starting release). */
   readonly extraVersions?: readonly EtcdVersion[];
   readonly catalogue: ClaimCatalogue;
@@ -61,9 +70,18 @@ export async function executeSuite(
 ): Promise<SuiteExecutionResult> {
   const { signal, termination } = globals;
   const startedAt = new Date();
-  const plan = planRuns(execution.scenarios, execution.repeat);
+  const targets = execution.targets ?? [execution.target];
+  const plan = planMatrixRuns(
+    shardUnits(matrixUnits(execution.scenarios, targets), execution.shard),
+    execution.repeat,
+  );
+  // A matrix names the cell in evidence paths, so that one scenario on two cells (or two shards) never collides.
+  const evidencePrefix = (target: RunTarget) =>
+    targets.length > 1 ? `${target.version}-${target.backend}` : undefined;
   const outcomes: ScenarioOutcome[] = [];
-  let network: string = execution.target.backend === 'docker' ? 'docker' : execution.target.network;
+  let network: string = [
+    ...new Set(targets.map((target) => (target.backend === 'docker' ? 'docker' : target.network))),
+  ].join(',');
   const metadata = (complete: boolean): RunMetadata => ({
     runId,
     startedAt,
@@ -74,6 +92,8 @@ export async function executeSuite(
     strict: execution.strict,
     accepted: execution.accepted,
     target: execution.target,
+    ...(execution.targets ? { targets: execution.targets } : {}),
+    ...(execution.shard ? { shard: execution.shard } : {}),
     requestedVersion: execution.requestedVersion,
     presets: execution.presets,
     network,
@@ -84,9 +104,13 @@ export async function executeSuite(
   // Until a session exists the run has no id of its own: a provisional one keeps an early partial result valid.
   let runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}-provisioning`;
   const resultSoFar = (complete: boolean, reason: string): RunResult => {
-    const pending = plan
-      .slice(outcomes.length)
-      .map((run) => notRunOutcome(run, reason, { ...execution, catalogue: execution.catalogue }));
+    const pending = plan.slice(outcomes.length).map((run) =>
+      notRunOutcome(run, reason, {
+        ...execution,
+        target: run.target ?? execution.target,
+        catalogue: execution.catalogue,
+      }),
+    );
     return buildRunResult(combineOutcomes([...outcomes, ...pending]), metadata(complete));
   };
   const writeProgress = () =>
@@ -96,42 +120,58 @@ export async function executeSuite(
     );
   writeProgress();
 
-  try {
-    // Provision before the clock of any scenario starts, with progress: a cold cache builds etcd from source.
-    const progress = lineProgress();
-    for (const version of [...(execution.extraVersions ?? []), execution.target.version])
-      await resolveEtcd(version, { onProgress: progress, signal });
-    await resolveToxiproxy({ onProgress: progress, signal });
-    await using session = await Session.open({ onProgress: progress });
-    runId = session.runId;
-    network = await networkOfTarget(execution.target, session);
-    writeProgress();
-    const runOne = async (
-      run: PlannedRun,
-      onEvent: ScenarioRunOptions['onEvent'],
-    ): Promise<ScenarioOutcome | undefined> => {
-      if (signal.aborted) return undefined;
-      const outcome = await runScenario(run.definition, {
-        intensity: execution.intensity,
-        target: execution.target,
-        session,
-        reportDir: execution.reportDir,
-        signal,
-        catalogue: execution.catalogue,
-        params: execution.params,
-        repetition: run.repetition,
-        onEvent,
-      });
-      outcomes.push(outcome);
+  // An empty shard provisions nothing: its result (no findings) is complete as it is.
+  if (plan.length > 0) await runPlan();
+  else runId = runId.replace(/-provisioning$/, '-empty-shard');
+  async function runPlan(): Promise<void> {
+    try {
+      // Provision before the clock of any scenario starts, with progress: a cold cache builds etcd from source.
+      const progress = lineProgress();
+      const versions = new Map(
+        [
+          ...(execution.extraVersions ?? []),
+          ...plan.map((run) => (run.target ?? execution.target).version),
+        ].map((version) => [version.toString(), version]),
+      );
+      for (const version of versions.values()) await resolveEtcd(version, { onProgress: progress, signal });
+      await resolveToxiproxy({ onProgress: progress, signal });
+      await using session = await Session.open({ onProgress: progress });
+      runId = session.runId;
+      network = [
+        ...new Set(await Promise.all(targets.map((target) => networkOfTarget(target, session)))),
+      ].join(',');
       writeProgress();
-      return outcome;
-    };
-    if (execution.tty) await runWithTaskList(plan, runOne, execution.repeat);
-    else await runWithLines(plan, runOne, execution.repeat, execution.indent ?? '', signal);
-  } catch (error) {
-    // An interruption while provisioning or opening the session is accounted for below; anything else is an error
-    // of the run itself, but what was found so far is already on disk.
-    if (!signal.aborted) throw error;
+      const runOne = async (
+        run: PlannedRun,
+        onEvent: ScenarioRunOptions['onEvent'],
+      ): Promise<ScenarioOutcome | undefined> => {
+        if (signal.aborted) return undefined;
+        const target = run.target ?? execution.target;
+        const prefix = evidencePrefix(target);
+        const outcome = await runScenario(run.definition, {
+          intensity: execution.intensity,
+          target,
+          ...(prefix ? { evidencePrefix: prefix } : {}),
+          session,
+          reportDir: execution.reportDir,
+          signal,
+          catalogue: execution.catalogue,
+          params: execution.params,
+          repetition: run.repetition,
+          onEvent,
+        });
+        outcomes.push(outcome);
+        writeProgress();
+        return outcome;
+      };
+      const labelOf = (run: PlannedRun) => label(run, execution.repeat, targets.length > 1);
+      if (execution.tty) await runWithTaskList(plan, runOne, labelOf);
+      else await runWithLines(plan, runOne, labelOf, execution.indent ?? '', signal);
+    } catch (error) {
+      // An interruption while provisioning or opening the session is accounted for below; anything else is an error
+      // of the run itself, but what was found so far is already on disk.
+      if (!signal.aborted) throw error;
+    }
   }
   const result = resultSoFar(true, signal.aborted ? notRunReason(signal) : 'not run');
   const resultPath = writeRunResult(execution.reportDir, result);
@@ -144,22 +184,24 @@ type RunOne = (
   onEvent: ScenarioRunOptions['onEvent'],
 ) => Promise<ScenarioOutcome | undefined>;
 
-function label(run: PlannedRun, repeat: number): string {
-  return repeat > 1 ? `${run.definition.id} (${run.repetition}/${repeat})` : run.definition.id;
+function label(run: PlannedRun, repeat: number, matrix: boolean): string {
+  const parts = [
+    ...(matrix && run.target ? [`${run.target.version} ${run.target.backend}`] : []),
+    ...(repeat > 1 ? [`${run.repetition}/${repeat}`] : []),
+  ];
+  return parts.length > 0 ? `${run.definition.id} (${parts.join(', ')})` : run.definition.id;
 }
 
 async function runWithLines(
   plan: readonly PlannedRun[],
   runOne: RunOne,
-  repeat: number,
+  labelOf: (run: PlannedRun) => string,
   indent: string,
   signal: AbortSignal,
 ): Promise<void> {
   for (const [index, run] of plan.entries()) {
     if (signal.aborted) break;
-    process.stderr.write(
-      `${indent}[${index + 1}/${plan.length}] ${label(run, repeat)}: ${run.definition.title}\n`,
-    );
+    process.stderr.write(`${indent}[${index + 1}/${plan.length}] ${labelOf(run)}: ${run.definition.title}\n`);
     const outcome = await runOne(run, (event) => {
       if (event.kind === 'step') process.stderr.write(`${indent}      · ${event.message}\n`);
       else if (event.kind === 'finding')
@@ -174,10 +216,14 @@ async function runWithLines(
 }
 
 /** A listr2 task list: steps as task output, verdict counts in the task title. */
-async function runWithTaskList(plan: readonly PlannedRun[], runOne: RunOne, repeat: number): Promise<void> {
+async function runWithTaskList(
+  plan: readonly PlannedRun[],
+  runOne: RunOne,
+  labelOf: (run: PlannedRun) => string,
+): Promise<void> {
   const list = new Listr(
     plan.map((run) => ({
-      title: `${label(run, repeat)}: ${run.definition.title}`,
+      title: `${labelOf(run)}: ${run.definition.title}`,
       task: async (
         _context: unknown,
         task: { output: string; title: string; skip(message: string): void },
@@ -188,7 +234,7 @@ async function runWithTaskList(plan: readonly PlannedRun[], runOne: RunOne, repe
             task.output = `${verdictLabel(event.finding)} ${event.finding.claim}: ${event.finding.check}`;
         });
         if (!outcome) {
-          task.skip(`${label(run, repeat)}: not run (interrupted)`);
+          task.skip(`${labelOf(run)}: not run (interrupted)`);
           return;
         }
         const counts = (['pass', 'fail', 'inconclusive'] as const)
@@ -197,7 +243,7 @@ async function runWithTaskList(plan: readonly PlannedRun[], runOne: RunOne, repe
           .map(([verdict, count]) => `${count} ${verdict}`)
           .join(', ');
         const status = outcome.result.status === 'completed' ? '' : ` [${outcome.result.status}]`;
-        task.title = `${label(run, repeat)}: ${counts}${status} (${(outcome.result.durationMs / 1000).toFixed(1)} s)`;
+        task.title = `${labelOf(run)}: ${counts}${status} (${(outcome.result.durationMs / 1000).toFixed(1)} s)`;
       },
     })),
     {
