@@ -92,6 +92,10 @@ export default defineScenario({
             rttMs: rtt,
             puts: stats.puts,
             putsPerSecond: stats.putsPerSecond,
+            minMs: record.latencyMs.reduce(
+              (min, latency) => Math.min(min, latency),
+              Number.POSITIVE_INFINITY,
+            ),
             p50Ms: stats.latencyMs.p50,
             p99Ms: stats.latencyMs.p99,
           });
@@ -105,11 +109,12 @@ export default defineScenario({
     }
     ctx.table({
       name: `Puts through the leader against peer RTT (${params.inFlight} in flight)`,
-      columns: ['RTT ms', 'puts', 'puts/s', 'p50 ms', 'p99 ms'],
+      columns: ['RTT ms', 'puts', 'puts/s', 'min ms', 'p50 ms', 'p99 ms'],
       rows: steps.map((step) => [
         step.rttMs,
         step.puts,
         Math.round(step.putsPerSecond),
+        Math.round(step.minMs * 10) / 10,
         Math.round(step.p50Ms * 10) / 10,
         Math.round(step.p99Ms * 10) / 10,
       ]),

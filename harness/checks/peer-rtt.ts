@@ -1,7 +1,7 @@
 // Check of the peer-RTT claim: put latency and throughput as the round trip between members grows (Toxiproxy
-// latency on every peer proxy). Every write the leader serves waits for one follower's acknowledgement, so its
-// latency must grow by at least the round trip; the curve shows where the guide's 10 ms starts to cost. Pure
-// function over what the peer-rtt scenario recorded.
+// latency on every peer proxy). Every write the leader serves waits for one follower's acknowledgement, so no put
+// can be faster than the round trip; the curve shows where the guide's 10 ms starts to cost. Pure function over what
+// the peer-rtt scenario recorded.
 import { type CheckOutcome, measure } from '../findings/finding.js';
 
 export interface RttStep {
@@ -9,6 +9,8 @@ export interface RttStep {
   readonly rttMs: number;
   readonly puts: number;
   readonly putsPerSecond: number;
+  /** The fastest put: a lower bound no commit can beat. */
+  readonly minMs: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
 }
@@ -19,13 +21,13 @@ export interface PeerRttRecord {
 }
 
 /**
- * How much of an added round trip a put's median latency must show: a commit needs one round trip to a follower,
- * and the toxic adds it to every message, so the increase is at least the RTT; 0.8 of it leaves room for the
- * baseline's own variation (MEASURED-TODO).
+ * The fastest put at an added round trip r must take at least this share of r: a commit needs the leader's append to
+ * reach a follower and its answer to come back, each through a proxy that holds every chunk for its half of r, so
+ * no put can be faster than r. The median is no such bound: under a closed-loop load the baseline's latency is mostly
+ * queueing behind the fsync of the batch in progress, which the round trip overlaps (measured at 16 in flight on
+ * 3.6.16: +6.5 ms and +9.1 ms median for 10 ms RTT in two runs). 0.9 leaves room for timer granularity.
  */
-export const RTT_SHARE = 0.8;
-/** Slack for the baseline median's own noise on a busy machine. */
-export const RTT_SLACK_MS = 1;
+export const RTT_SHARE = 0.9;
 /** Where the curve bends: the first RTT at which throughput falls below this share of the baseline. */
 export const KNEE_THROUGHPUT_SHARE = 0.5;
 
@@ -41,21 +43,22 @@ export function kneeOf(record: PeerRttRecord): number | undefined {
 export function checkPeerRtt(record: PeerRttRecord): CheckOutcome {
   const base = {
     claim: 'network.peer-rtt' as const,
-    check: 'put latency grows by at least the peer RTT',
+    check: 'no put is faster than the peer RTT',
     environmentDependent: true,
   };
   const steps = [...record.steps].sort((a, b) => a.rttMs - b.rttMs);
   const baseline = steps.find((step) => step.rttMs === 0);
   const knee = kneeOf(record);
-  const expected = `at each added RTT r: median put latency ≥ baseline + ${RTT_SHARE} × r − ${RTT_SLACK_MS} ms (a commit waits one round trip); the knee is the first r where throughput < ${KNEE_THROUGHPUT_SHARE * 100} % of the baseline`;
+  const expected = `at each added RTT r: the fastest put ≥ ${RTT_SHARE} × r (a commit waits one round trip); the knee is the first r where throughput < ${KNEE_THROUGHPUT_SHARE * 100} % of the baseline`;
   const observed = steps
     .map(
       (step) =>
-        `${step.rttMs} ms: p50 ${step.p50Ms.toFixed(1)} ms, p99 ${step.p99Ms.toFixed(1)} ms, ${step.putsPerSecond.toFixed(0)} puts/s`,
+        `${step.rttMs} ms: min ${step.minMs.toFixed(1)} ms, p50 ${step.p50Ms.toFixed(1)} ms, p99 ${step.p99Ms.toFixed(1)} ms, ${step.putsPerSecond.toFixed(0)} puts/s`,
     )
     .concat(knee === undefined ? ['no knee within the steps'] : [`knee at ${knee} ms RTT`])
     .join('; ');
   const measurements = steps.flatMap((step) => [
+    measure(`min at ${step.rttMs} ms RTT`, step.minMs, 'ms'),
     measure(`p50 at ${step.rttMs} ms RTT`, step.p50Ms, 'ms'),
     measure(`p99 at ${step.rttMs} ms RTT`, step.p99Ms, 'ms'),
     measure(`puts/s at ${step.rttMs} ms RTT`, step.putsPerSecond, 'puts/s'),
@@ -70,17 +73,20 @@ export function checkPeerRtt(record: PeerRttRecord): CheckOutcome {
       observed,
       measurements,
     };
-  const short = steps.filter(
-    (step) => step.rttMs > 0 && step.p50Ms - baseline.p50Ms < RTT_SHARE * step.rttMs - RTT_SLACK_MS,
-  );
+  const short = steps.filter((step) => step.rttMs > 0 && step.minMs < RTT_SHARE * step.rttMs);
   const at10 = steps.find((step) => step.rttMs === 10);
   return {
     ...base,
     verdict: short.length === 0 ? 'pass' : 'fail',
     reason:
       short.length === 0
-        ? `every added round trip showed in the median put latency${at10 ? ` (at the guide's 10 ms: p50 ${at10.p50Ms.toFixed(1)} ms, p99 ${at10.p99Ms.toFixed(1)} ms, ${((at10.putsPerSecond / baseline.putsPerSecond) * 100).toFixed(0)} % of the baseline throughput)` : ''}${knee === undefined ? '' : `; throughput halves from ${knee} ms`}`
-        : `the median put latency grew less than the added RTT at ${short.map((step) => `${step.rttMs} ms (+${(step.p50Ms - baseline.p50Ms).toFixed(1)} ms)`).join(', ')}: the latency toxic did not reach the raft path`,
+        ? `no put beat the added round trip (fastest ${steps
+            .filter((step) => step.rttMs > 0)
+            .map((step) => `${step.minMs.toFixed(1)} ms at ${step.rttMs} ms`)
+            .join(
+              ', ',
+            )})${at10 ? ` (at the guide's 10 ms: p50 ${at10.p50Ms.toFixed(1)} ms, p99 ${at10.p99Ms.toFixed(1)} ms, ${((at10.putsPerSecond / baseline.putsPerSecond) * 100).toFixed(0)} % of the baseline throughput)` : ''}${knee === undefined ? '' : `; throughput halves from ${knee} ms`}`
+        : `puts finished faster than the added RTT at ${short.map((step) => `${step.rttMs} ms (fastest ${step.minMs.toFixed(1)} ms)`).join(', ')}: the latency toxic did not reach the raft path`,
     expected,
     observed,
     measurements,

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { benchCluster, type ClusterBenchRow } from '../bench/cluster-bench.js';
 import { benchFidelity, type FidelityRow } from '../bench/fidelity-bench.js';
 import { benchLoad, type LoadRow } from '../bench/load-bench.js';
+import { BENCH_SIZES, benchScale, type ScaleBenchRow } from '../bench/scale-bench.js';
 import { benchSuite, type SuiteBenchRow } from '../bench/suite-bench.js';
 import { dockerUnavailableReason } from '../cluster/docker/engine.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
@@ -110,6 +111,24 @@ export function registerBench(
     });
 
   bench
+    .command('scale')
+    .description(
+      'by db size (100MiB, 1GiB, 4GiB): data generation MiB/s, snapshot save, restore and defrag time, against the disk (sequential write, file copy)',
+    )
+    .option('--sizes <list>', `sizes to measure (default: ${Object.keys(BENCH_SIZES).join(',')})`, collect)
+    .option('--etcd-version <version>', 'etcd version', 'default')
+    .option('--json', 'last line: {"bench":"scale","rows":[...]}')
+    .action(async (options: { sizes?: string[]; etcdVersion: string; json?: boolean }) => {
+      const sizes = splitList(options.sizes);
+      for (const size of sizes)
+        if (!Object.hasOwn(BENCH_SIZES, size))
+          throw new InputError(
+            `Expected \`--sizes\` to list ${Object.keys(BENCH_SIZES).join(', ')}, got \`${size}\`.`,
+          );
+      await runScaleBench({ ...options, sizes }, globals().signal);
+    });
+
+  bench
     .command('suite')
     .description('wall time of the quick suite (every scenario) on one version, against the 3-minute budget')
     .option('--etcd-version <version>', 'etcd version', 'default')
@@ -120,13 +139,14 @@ export function registerBench(
 
   bench
     .command('all')
-    .description('every benchmark (cluster, fidelity --quick, load --quick, suite)')
+    .description('every benchmark (cluster, fidelity --quick, load --quick, scale, suite)')
     .option('--json', 'one JSON line per benchmark')
     .action(async (options: { json?: boolean }) => {
       const { signal } = globals();
       await runClusterBench({ runs: 11, json: options.json }, signal);
       await runFidelityBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
       await runLoadBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
+      await runScaleBench({ json: options.json, etcdVersion: 'default', sizes: [] }, signal);
       await runSuiteBench({ json: options.json, etcdVersion: 'default' }, builtIn, signal);
     });
 }
@@ -237,6 +257,40 @@ async function runLoadBench(options: LoadBenchCliOptions, signal: AbortSignal): 
         `grpc-kv vs the reference: ${ratios('grpc-kv')} (goal ≥ 90%); ledger on grpc-kv: ${ratios('ledger')}\n`,
     );
   }
+}
+
+async function runScaleBench(
+  options: { sizes: string[]; etcdVersion: string; json?: boolean },
+  signal: AbortSignal,
+): Promise<void> {
+  if (!options.json)
+    process.stdout.write(
+      `\n== production-size procedures by db size (load average ${loadavg()
+        .map((value) => value.toFixed(1))
+        .join(
+          ' ',
+        )}) ==\n${'size'.padEnd(7)} ${'keys'.padStart(9)} ${'db MiB'.padStart(7)} ${'gen MiB/s'.padStart(9)} ${'disk MiB/s'.padStart(10)} ${'gen/disk'.padStart(8)} ${'save s'.padStart(7)} ${'restore s'.padStart(9)} ${'defrag s'.padStart(8)} ${'copy s'.padStart(7)} ${'restore/copy'.padStart(12)} ${'defrag/copy'.padStart(11)}\n`,
+    );
+  const skipped: { size: string; reason: string }[] = [];
+  const rows = await benchScale({
+    sizes: options.sizes.length > 0 ? options.sizes : undefined,
+    version: options.etcdVersion,
+    signal,
+    onProgress: (message) => {
+      if (!options.json) process.stderr.write(`  · ${message}\n`);
+    },
+    onSkip: (size, reason) => {
+      skipped.push({ size, reason });
+      process.stderr.write(`[etcd-chaos] skipped ${size}: ${reason}\n`);
+    },
+    onRow: (row: ScaleBenchRow) => {
+      if (!options.json)
+        process.stdout.write(
+          `${row.size.padEnd(7)} ${String(row.keys).padStart(9)} ${String(Math.round(row.dbSizeBytes / 1048576)).padStart(7)} ${String(row.generateMiBPerSecond).padStart(9)} ${String(row.diskWriteMiBPerSecond).padStart(10)} ${`${row.generateVsDisk}x`.padStart(8)} ${String(row.snapshotSaveSeconds).padStart(7)} ${String(row.restoreSeconds).padStart(9)} ${String(row.defragSeconds).padStart(8)} ${String(row.copySeconds).padStart(7)} ${`${row.restoreVsCopy}x`.padStart(12)} ${`${row.defragVsCopy}x`.padStart(11)}\n`,
+        );
+    },
+  });
+  if (options.json) printJsonLine({ bench: 'scale', rows, skipped });
 }
 
 async function runSuiteBench(
