@@ -8,8 +8,10 @@ import { describeStability, stabilityWord } from '../report/model.js';
 import type { RenderedReports } from '../report/render.js';
 import type { Intensity, RunResult } from '../result/format.js';
 import { prepareReportDir } from '../result/result-file.js';
+import { parseScale } from '../scale/profiles.js';
+import { parseShard } from '../scenario/matrix.js';
 import type { ScenarioDefinition } from '../scenario/types.js';
-import { addTargetOptions, type TargetOptions, targetFromOptions } from './cluster-options.js';
+import { addTargetOptions, type TargetOptions, targetsFromOptions } from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
@@ -25,6 +27,8 @@ interface RunOptions extends TargetOptions {
   strict?: boolean;
   accept?: string[];
   param?: string[];
+  scale: string;
+  shard?: string;
 }
 
 const MAX_REPEAT = 100;
@@ -70,6 +74,15 @@ export function registerRun(
       'a known deviation: its failures stay in the reports but do not fail the exit code (repeatable)',
       collect,
     )
+    .option(
+      '--scale <profile>',
+      'small | production | 1GiB | 4GiB | FILE (JSON/YAML): the Kubernetes-shaped keyspace production-size scenarios seed',
+      'small',
+    )
+    .option(
+      '--shard <I/N>',
+      'run only part I of N of scenarios × versions × backends (a deterministic split; `report merge` joins the parts)',
+    )
     .option('--json', 'print the run summary as one JSON line')
     .action(async (selectors: string[], options: RunOptions) => {
       // Every input is checked before anything is provisioned or started: bad input costs seconds, not a suite.
@@ -78,7 +91,9 @@ export function registerRun(
         throw new InputError(
           `Expected \`--repeat\` to be an integer from 1 to ${MAX_REPEAT}, got \`${options.repeat}\`.`,
         );
-      const target = targetFromOptions(options);
+      const scale = parseScale(options.scale);
+      const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+      const targets = targetsFromOptions(options).map((target) => ({ ...target, scale }));
       const available = await availableScenarios(builtIn, options.scenarioDir ?? []);
       const scenarios = selectScenarios(available, selectors, intensity);
       const accepted = parseAccepted(options.accept ?? [], available.claims);
@@ -92,7 +107,9 @@ export function registerRun(
           scenarios,
           repeat: options.repeat,
           intensity,
-          target,
+          target: targets[0]!,
+          targets,
+          ...(shard ? { shard } : {}),
           catalogue: available.claims,
           params,
           reportDir,
@@ -166,9 +183,14 @@ function parseParamOverrides(
 function printSummary(result: RunResult, resultPath: string, reports: RenderedReports): void {
   const width = Math.max(...result.claims.map((entry) => entry.id.length), 10);
   const repeat = result.run.repeat;
+  const matrix = result.run.matrix;
+  const where =
+    matrix && matrix.targets.length > 1
+      ? matrix.targets.map((target) => `etcd ${target.version} ${target.backend}`).join(', ')
+      : `etcd ${result.target.etcdVersion}`;
   const lines = [
     '',
-    `etcd ${result.target.etcdVersion} (${result.run.network}${result.target.tls ? ', TLS' : ''}), ${result.run.suite} suite${repeat > 1 ? ` × ${repeat}` : ''}, ${(result.run.durationMs / 1000).toFixed(0)} s`,
+    `${where} (${result.run.network}${result.target.tls ? ', TLS' : ''}), ${result.run.suite} suite${repeat > 1 ? ` × ${repeat}` : ''}${matrix?.shard ? `, shard ${matrix.shard.index}/${matrix.shard.count}` : ''}, ${(result.run.durationMs / 1000).toFixed(0)} s`,
     ...result.claims.map(
       (entry) =>
         `  ${(entry.notRun ? 'NOT RUN' : entry.verdict.toUpperCase()).padEnd(12)} ${entry.id.padEnd(width)}  ${entry.title}`,

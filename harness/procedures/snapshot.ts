@@ -26,20 +26,19 @@ export interface SavedSnapshot {
   readonly finishedAt: number;
 }
 
-/** `etcdctl snapshot save` against one member, as the guide's backup script does. */
+/** `etcdctl snapshot save` against one member, as the guide's backup script does (default timeout 2 min). */
 export async function saveSnapshot(
   cluster: StartedCluster,
   member: ClusterMember,
   path: string,
+  options: { readonly timeoutMs?: number } = {},
 ): Promise<SavedSnapshot> {
   const startedAt = Date.now();
-  const run = await runTool(cluster.binaries.etcdctl, [
-    `--endpoints=${member.urls.client}`,
-    ...etcdctlTlsArgs(cluster.clientTls()),
-    'snapshot',
-    'save',
-    path,
-  ]);
+  const run = await runTool(
+    cluster.binaries.etcdctl,
+    [`--endpoints=${member.urls.client}`, ...etcdctlTlsArgs(cluster.clientTls()), 'snapshot', 'save', path],
+    options.timeoutMs,
+  );
   const finishedAt = Date.now();
   if (run.exitCode !== 0) throw procedureError('snapshot save', run);
   return { path, sizeBytes: (await stat(path)).size, run, startedAt, finishedAt };
@@ -84,6 +83,8 @@ export interface RestoreOptions {
   /** `--bump-revision N --mark-compacted` (etcdutl 3.5.10+). */
   readonly bumpRevision?: number;
   readonly markCompacted?: boolean;
+  /** Default 2 min; a multi-GiB snapshot takes longer. */
+  readonly timeoutMs?: number;
 }
 
 /** `snapshot restore` with the guide's flags; never throws on a refusal (callers judge it). */
@@ -104,7 +105,7 @@ export async function restoreSnapshot(
   ];
   if (options.bumpRevision !== undefined) args.push(`--bump-revision=${options.bumpRevision}`);
   if (options.markCompacted) args.push('--mark-compacted');
-  return runTool(snapshotToolOf(binaries), args);
+  return runTool(snapshotToolOf(binaries), args, options.timeoutMs);
 }
 
 export interface RestoreInitializerOptions {
@@ -113,7 +114,7 @@ export interface RestoreInitializerOptions {
   /** The evidence label of a member's restore (default: `snapshot restore for <member>`). */
   readonly label?: (member: string) => string;
   /** Restore flags beyond the topology: `--bump-revision`, `--mark-compacted`. */
-  readonly extraArgs?: Pick<RestoreOptions, 'bumpRevision' | 'markCompacted'>;
+  readonly extraArgs?: Pick<RestoreOptions, 'bumpRevision' | 'markCompacted' | 'timeoutMs'>;
   /** Whose tool restores (default: the binaries of the cluster being started). */
   readonly binaries?: EtcdBinaries;
 }

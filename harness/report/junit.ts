@@ -2,7 +2,7 @@
 // failed findings carry expected vs observed and the evidence paths, inconclusive ones are skipped with the reason.
 import { create } from 'xmlbuilder2';
 import type { RunResult } from '../result/format.js';
-import { describeStability, findingsOf, runCaveat, scenarioLabel } from './model.js';
+import { describeStability, findingsOf, isMatrix, runCaveat, scenarioLabel, targetLabel } from './model.js';
 
 export function renderJUnit(result: RunResult): string {
   const totals = {
@@ -38,6 +38,12 @@ export function renderJUnit(result: RunResult): string {
       ['scenario.status', scenario.status],
       ['run.id', result.run.id],
       ['run.repetition', String(scenario.repetition)],
+      ...(scenario.target
+        ? ([
+            ['target.version', scenario.target.version],
+            ['target.backend', scenario.target.backend],
+          ] as const)
+        : []),
     ] as const) {
       properties.ele('property', { name, value });
     }
@@ -77,7 +83,7 @@ export function renderJUnit(result: RunResult): string {
     for (const row of result.stability) {
       const testcase = suite.ele('testcase', {
         classname: `stability.${row.scenario}`,
-        name: `${row.claim}: ${row.check}`,
+        name: `${row.claim}: ${row.check}${isMatrix(result) && row.target ? ` [${targetLabel(row.target)}]` : ''}`,
         time: '0',
       });
       const line = describeStability(row, result.run.repeat);

@@ -37,6 +37,8 @@ export interface ScenarioRunInit<P> {
   readonly reportDir: string;
   readonly signal: AbortSignal;
   readonly onStep: (message: string) => void;
+  /** Evidence under `evidence/<prefix>/...` (a matrix cell, e.g. `3.6.16-process`). */
+  readonly evidencePrefix?: string;
 }
 
 export class ScenarioRun<P> implements ScenarioContext<P> {
@@ -67,9 +69,10 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     this.target = init.target;
     this.session = init.session;
     this.signal = init.signal;
+    const own = init.repetition > 1 ? `repetition-${init.repetition}/${init.scenario}` : init.scenario;
     this.evidence = new EvidenceRecorder(
       init.reportDir,
-      init.repetition > 1 ? `repetition-${init.repetition}/${init.scenario}` : init.scenario,
+      init.evidencePrefix ? `${init.evidencePrefix}/${own}` : own,
     );
   }
 
@@ -133,6 +136,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     const finding = toFinding(outcome, {
       scenario: this.scenario,
       etcdVersion: this.target.version.toString(),
+      target: { version: this.target.version.toString(), backend: this.target.backend },
       evidence: [...new Set([...evidence, ...this.evidence.paths])],
       repetition: this.repetition,
       about: this.init.catalogue.get(outcome.claim),
@@ -185,6 +189,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
           ...window,
           scenario: this.scenario,
           repetition: this.repetition,
+          cell: { version: this.target.version.toString(), backend: this.target.backend },
           cluster: owner,
         });
     }

@@ -12,6 +12,7 @@ import type { LeaderTimeline, LeaderTimelineOptions } from '../observe/leader-ti
 import type { ParamSpecs, ParsedParams } from '../params.js';
 import type { ToolRun } from '../procedures/tool-run.js';
 import type { Intensity, ResultTable, Series } from '../result/format.js';
+import type { ScaleProfile } from '../scale/profiles.js';
 import type { Session } from '../session.js';
 import type { EtcdCapabilities } from '../versions/capabilities.js';
 import type { EtcdVersion } from '../versions/version.js';
@@ -32,6 +33,11 @@ export interface RunTarget {
   readonly backend: Backend;
   /** Image references for the docker backend (empty: official if present, else built locally). */
   readonly images: ImageOverrides;
+  /**
+   * How much Kubernetes-shaped data production-size scenarios seed before measuring (`--scale`; default `small`).
+   * Scenarios that do not seed data ignore it.
+   */
+  readonly scale?: ScaleProfile;
 }
 
 export interface ScenarioContext<P> {

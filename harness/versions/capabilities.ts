@@ -68,6 +68,12 @@ export interface EtcdCapabilities {
    * of client connections can be pinned (values `TLS1.2`, `TLS1.3`).
    */
   readonly tlsVersionFlags: boolean;
+  /**
+   * The flag that bounds how many raft entries a member keeps in memory after a snapshot for slow followers
+   * (`--snapshot-catchup-entries`, 3.6+; 3.4 and 3.5 hard-code 5000). With large entries (a batch of big values)
+   * those 5000 entries are gigabytes of memory, so the data generator's one-member seed cluster lowers it.
+   */
+  readonly snapshotCatchupEntriesFlag: string | undefined;
 }
 
 interface Rule {
@@ -95,6 +101,7 @@ const BASE: Omit<EtcdCapabilities, 'version'> = {
   applyDurationMetric: undefined,
   periodicCompactionSkipsUnchangedRevision: false,
   tlsVersionFlags: false,
+  snapshotCatchupEntriesFlag: undefined,
 };
 
 // upgrades/upgrade_3_6.md "Flags removed" (and the capnslog logger, which 3.6 dropped).
@@ -169,6 +176,7 @@ const RULES: readonly Rule[] = [
       upgradeFromMinimum: '3.5.26',
       upgradeNeedsV2storeCheck: true,
       periodicCompactionSkipsUnchangedRevision: true,
+      snapshotCatchupEntriesFlag: 'snapshot-catchup-entries',
     },
   },
   {
