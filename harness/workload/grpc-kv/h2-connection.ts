@@ -3,7 +3,9 @@
 // on it; a gRPC client at etcd's own speed must turn a response into the next request in a few µs, because a
 // member's raft batches only grow when the next requests arrive while the last batch is on disk. This connection
 // keeps per-call state to one record in a map, writes every frame produced in one event-loop turn with one syscall,
-// announces a zero-size HPACK table (so response headers decode without state) and large receive windows.
+// announces a zero-size HPACK table (so response headers decode without state) and large receive windows. Like
+// grpc-js, it sends no call before the server's SETTINGS arrive: a connection that breaks before then (a member that
+// is down behind its Toxiproxy proxy accepts TCP and closes) carried no request, so its calls definitely did not apply.
 import net from 'node:net';
 import tls from 'node:tls';
 import { HarnessError } from '../../errors.js';
@@ -75,6 +77,10 @@ const RST_TO_GRPC: Readonly<Record<number, number>> = { 7: 14, 8: 1, 11: 8, 12: 
 
 interface Stream {
   readonly id: number;
+  /** HEADERS were written (only once the server's SETTINGS arrived): the server may have the request. */
+  sent: boolean;
+  /** The request's header block while the call waits for the server's SETTINGS. */
+  requestHeaders: Buffer | undefined;
   readonly resolve: (result: H2CallResult) => void;
   readonly reject: (error: Error) => void;
   readonly deadlineAt: number;
@@ -111,7 +117,12 @@ export class H2Connection {
   private peerMaxFrameSize = 16_384;
   private receivedSinceUpdate = 0;
   private pending: Buffer = Buffer.alloc(0);
+  /** TCP (or TLS) is up: the preface and SETTINGS may leave. */
   private connected = false;
+  /** The server's SETTINGS arrived: calls may be sent (grpc-js's READY). */
+  private established = false;
+  /** Calls made before the server's SETTINGS, in stream-id order. */
+  private readonly unsent: Stream[] = [];
   private goneAway = false;
   private closedError: H2CallError | undefined;
   private continuationStream: Stream | undefined;
@@ -178,6 +189,8 @@ export class H2Connection {
       this.nextStreamId += 2;
       const stream: Stream = {
         id,
+        sent: false,
+        requestHeaders: undefined,
         resolve,
         reject,
         deadlineAt,
@@ -192,12 +205,32 @@ export class H2Connection {
         headerEndsStream: false,
       };
       this.streams.set(id, stream);
-      const headers = frameHeader(headerBlock.length, FRAME_HEADERS, FLAG_END_HEADERS, id);
-      this.write(headers);
-      this.write(headerBlock);
-      this.sendQueue.push(stream);
-      this.pumpData();
+      if (this.established) this.send(stream, headerBlock);
+      else {
+        stream.requestHeaders = headerBlock;
+        this.unsent.push(stream);
+      }
     });
+  }
+
+  /** Writes a call's HEADERS and queues its request body. */
+  private send(stream: Stream, headerBlock: Buffer): void {
+    stream.sent = true;
+    this.write(frameHeader(headerBlock.length, FRAME_HEADERS, FLAG_END_HEADERS, stream.id));
+    this.write(headerBlock);
+    this.sendQueue.push(stream);
+    this.pumpData();
+  }
+
+  /** The server's SETTINGS arrived: the calls made meanwhile leave, in stream-id order. */
+  private onEstablished(): void {
+    this.established = true;
+    for (const stream of this.unsent.splice(0)) {
+      const block = stream.requestHeaders;
+      stream.requestHeaders = undefined;
+      // A call whose deadline passed while it waited is gone from the map; skipping its id is allowed (RFC 9113 §5.1.1).
+      if (block && this.streams.has(stream.id)) this.send(stream, block);
+    }
   }
 
   /** Cancels calls whose deadline passed (RST_STREAM CANCEL): they fail DEADLINE_EXCEEDED. Returns how many. */
@@ -207,7 +240,8 @@ export class H2Connection {
       if (stream.deadlineAt > now) continue;
       expired++;
       this.streams.delete(stream.id);
-      this.write(this.rstFrame(stream.id, 0x8));
+      // A call never sent has no stream on the server to cancel (RST_STREAM on an idle stream is a protocol error).
+      if (stream.sent) this.write(this.rstFrame(stream.id, 0x8));
       stream.resolve({ status: 4, message: 'Deadline exceeded', body: Buffer.alloc(0) });
     }
     return expired;
@@ -224,18 +258,34 @@ export class H2Connection {
 
   private brokenError(cause: Error | undefined): H2CallError {
     const reason = cause ? ` (${cause.message})` : '';
-    return this.connected
+    return this.established
       ? new H2CallError(`Connection dropped${reason}`, false, 14, { cause })
-      : new H2CallError(`No connection established${reason}`, true, 14, { cause });
+      : new H2CallError(
+          `No connection established${reason || (this.connected ? ' (closed before the server’s SETTINGS)' : '')}`,
+          true,
+          14,
+          { cause },
+        );
   }
 
   /** Fails every open call and closes the socket (idempotent). */
   private fail(error: H2CallError): void {
     if (this.closedError) return;
     this.closedError = error;
-    for (const stream of this.streams.values()) stream.reject(error);
+    // A call still waiting for the server's SETTINGS never left this client, whatever broke the connection.
+    const notSent = error.notSent
+      ? error
+      : // Not the broken connection's message: "Connection dropped" in it would read as ambiguous.
+        new H2CallError(
+          'No connection established (the connection ended before the server’s SETTINGS: the call was not sent)',
+          true,
+          14,
+          { cause: error },
+        );
+    for (const stream of this.streams.values()) stream.reject(stream.sent ? error : notSent);
     this.streams.clear();
     this.sendQueue.length = 0;
+    this.unsent.length = 0;
     this.socket.destroy();
   }
 
@@ -356,6 +406,7 @@ export class H2Connection {
         for (let index = 0; index + 6 <= payload.length; index += 6)
           this.applySetting(payload.readUInt16BE(index), payload.readUInt32BE(index + 2));
         this.write(frameHeader(0, FRAME_SETTINGS, FLAG_ACK, 0));
+        if (!this.established) this.onEstablished();
         this.pumpData();
         return;
       case FRAME_PING:
@@ -439,6 +490,8 @@ export class H2Connection {
   private orphanStream(id: number): Stream {
     return {
       id,
+      sent: true,
+      requestHeaders: undefined,
       resolve: () => undefined,
       reject: () => undefined,
       deadlineAt: 0,
