@@ -38,21 +38,27 @@ export * from './checks/backup.js';
 export * from './checks/backup-drill.js';
 export * from './checks/backup-files.js';
 export * from './checks/backup-guide.js';
+export * from './checks/backup-io.js';
 export * from './checks/compaction.js';
 export * from './checks/dashboards.js';
 export * from './checks/defrag.js';
+export * from './checks/defrag-blocking.js';
 export * from './checks/kube-crd.js';
 export * from './checks/kube-encryption.js';
 export * from './checks/kube-faults.js';
 export * from './checks/kube-matrix.js';
 export * from './checks/kube-restore.js';
 export * from './checks/membership.js';
+export * from './checks/memory.js';
 export * from './checks/metrics.js';
+export * from './checks/peer-rtt.js';
 export * from './checks/quorum.js';
 export * from './checks/quota.js';
+export * from './checks/quota-production.js';
 export * from './checks/restore-bump.js';
 export * from './checks/single-key.js';
 export * from './checks/snapshot-integrity.js';
+export * from './checks/snapshot-retention.js';
 export * from './checks/tls.js';
 export * from './checks/tuning.js';
 export * from './checks/upgrade.js';
@@ -148,6 +154,7 @@ export {
   leaderChangesPerMinute,
   leaderTransitions,
 } from './observe/leader-timeline.js';
+export { type ResidentMemory, residentMemory } from './observe/memory.js';
 export {
   METRIC,
   type MetricsSnapshot,
@@ -170,6 +177,17 @@ export {
 } from './procedures/snapshot.js';
 export * from './procedures/snapshot-corruption.js';
 export { procedureError, runTool, type ToolRun, toolError } from './procedures/tool-run.js';
+export { generateKubeData, type KubeDataRecord, planKubeKeyspace } from './scale/kube-data.js';
+export {
+  describeProfile,
+  KUBERNETES_MIX,
+  parseScale,
+  type ResourceMix,
+  SCALE_PROFILES,
+  type ScaleProfile,
+} from './scale/profiles.js';
+export { type SeededSnapshot, seedSnapshot } from './scale/seed.js';
+export { startSeededCluster } from './scale/seeded-cluster.js';
 export {
   defineScenario,
   type Intensity,
@@ -253,6 +271,8 @@ export {
 export { attemptSkip, type SkipAttemptRecord } from './upgrade/skip-attempt.js';
 export { restoreWithNewTool, type SnapshotCompatRecord } from './upgrade/snapshot-compat.js';
 export { readClusterVersions, type VersionReading, VersionSampler } from './upgrade/version-probe.js';
+export { freeBytes, InsufficientDiskError, requireFreeDisk } from './util/disk.js';
+export { parseGoDurationMs, tookMs } from './util/go-duration.js';
 export { pollUntil, sleep, type WaitOptions, waitFor } from './util/wait.js';
 export { capabilitiesOf, type EtcdCapabilities } from './versions/capabilities.js';
 export {
@@ -263,7 +283,17 @@ export {
   parseKubernetesVersion,
 } from './versions/kubernetes-release.js';
 export { type EtcdVersion, parseExactVersion, resolveVersion } from './versions/version.js';
+export { GrpcKvClient, GrpcStatusError } from './workload/grpc-kv/client.js';
+export { prefixRangeEnd } from './workload/grpc-kv/proto.js';
 export { runHttpLoad } from './workload/http-load.js';
 export type { Ledger } from './workload/ledger.js';
 export { checkLedger, readLedgerKeys } from './workload/ledger-check.js';
 export { LedgerWriter } from './workload/ledger-writer.js';
+export {
+  latencySeries,
+  longestAckGap,
+  PutLoad,
+  type PutLoadRecord,
+  putWindowStats,
+  throughputSeries,
+} from './workload/put-load.js';

@@ -203,6 +203,7 @@ export default defineScenario({
       checkOneLoss({
         ledger,
         lost,
+        lostRole: params.oneLossTarget === 'leader' ? 'leader' : 'follower',
         survivors: cluster.members.map((member) => member.name).filter((name) => name !== lost),
         // The first half second is connection set-up, not the cluster's steady rate.
         before: { from: startedAt + Math.min(500, params.baselineMs / 3), to: first.window.startedAt },

@@ -219,6 +219,10 @@ async function oneRun(
       ETCDCTL_KEY: undefined,
       PATH: `${bin}:${process.env.PATH ?? ''}`,
     };
+    // Each run starts just after a wall-clock second turns: scripts name backups by the second (the guide's
+    // `date +%Y%m%d-%H%M%S`), and two runs in one second wrote the same name, so the second run's file looked like
+    // none at all ("exited 0 but wrote no backup file"), which no cron schedule would ever cause.
+    await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000)));
     const started = performance.now();
     const result = await runCommand(options.script, [], {
       env,

@@ -92,19 +92,15 @@ export async function runRestoreDrill(
     .withStartTimeout(input.alarms?.length ? 20_000 : 180_000)
     .withDataDirInitializer(async (init) => {
       tool = toolLabel(init.binaries);
-      const run: ToolRun = await restoreSnapshot(
-        init.binaries,
-        input.snapshotPath,
-        {
-          name: init.member,
-          dataDir: init.dataDir,
-          initialCluster: init.initialCluster,
-          initialAdvertisePeerUrl: init.initialAdvertisePeerUrl,
-          clusterToken: init.clusterToken,
-          skipHashCheck: input.skipHashCheck,
-        },
-        600_000, // a 4 GiB restore on a slow disk
-      );
+      const run: ToolRun = await restoreSnapshot(init.binaries, input.snapshotPath, {
+        name: init.member,
+        dataDir: init.dataDir,
+        initialCluster: init.initialCluster,
+        initialAdvertisePeerUrl: init.initialAdvertisePeerUrl,
+        clusterToken: init.clusterToken,
+        skipHashCheck: input.skipHashCheck,
+        timeoutMs: 600_000, // a 4 GiB restore on a slow disk
+      });
       ctx.recordTool(`${tool} snapshot restore of ${input.file} for ${init.member}`, run);
       restoresDone += 1;
       if (restoresDone === input.members || run.exitCode !== 0) input.onRestoreFinished?.();

@@ -16,6 +16,8 @@ export interface OneLossRecord {
   readonly ledger: Ledger;
   /** The member that was lost. */
   readonly lost: string;
+  /** What it was when lost: names the check, which must not change with which member happened to lead. */
+  readonly lostRole: 'leader' | 'follower';
   /** The members that stayed up. */
   readonly survivors: readonly string[];
   /** Writes before the loss (the baseline). */
@@ -42,7 +44,7 @@ export const ONE_LOSS_MIN_RATE_RATIO = 0.25;
 export function checkOneLoss(record: OneLossRecord): CheckOutcome {
   const base = {
     claim: 'quorum.one-loss' as const,
-    check: `writes through the surviving members with ${record.lost} lost`,
+    check: `writes through the surviving members with a ${record.lostRole} lost`,
   };
   const survivors = new Set(record.survivors);
   const onSurvivors = record.ledger.acknowledged.filter(
@@ -195,7 +197,8 @@ export const NO_QUORUM_REASONS: ReadonlySet<string> = new Set([
 export function checkTwoLoss(record: TwoLossRecord): CheckOutcome {
   const base = {
     claim: 'quorum.two-loss' as const,
-    check: `${record.lost.join(' and ')} lost: requests to ${record.remaining}, then ${record.recovery.returned} returns`,
+    // Member names vary with who led at the time: they are in the expectation and the observation, not the check.
+    check: 'two of three members lost: requests to the remaining one, then one returns',
   };
   const problems: string[] = [];
   const mustFail = (what: string, probe: ProbeOutcome) => {

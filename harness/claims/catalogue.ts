@@ -58,6 +58,12 @@ export const CLAIM_IDS = [
   'k8s.version-matrix',
   'compat.kubeadm-etcd',
   'tuning.recommendation',
+  'backup.io-impact',
+  'defrag.blocking',
+  'network.peer-rtt',
+  'tuning.snapshot-retention',
+  'memory.footprint',
+  'quota.production',
 ] as const;
 
 export type ClaimId = (typeof CLAIM_IDS)[number];
@@ -313,6 +319,42 @@ const CLAIMS: Readonly<Record<ClaimId, Omit<Claim, 'id'>>> = {
     statement:
       'Kubernetes 1.24–1.27 uses etcd 3.5.4–3.5.6, 1.28–1.29 uses 3.5.9–3.5.12, 1.30+ prefers 3.5.13+: checked against the etcd release kubeadm pins for each minor (a static check of the table; running API servers against etcd is k8s.version-matrix)',
     source: `${GUIDE}, "Version Compatibility"; kubeadm cmd/kubeadm/app/constants/constants.go (DefaultEtcdVersion, SupportedEtcdVersion)`,
+  },
+  'backup.io-impact': {
+    title: 'a snapshot save during traffic costs put latency (back up in low-traffic windows)',
+    statement:
+      '`snapshot save` of a production-size db while clients write raises put p99 or lowers throughput against the same windows without a snapshot: the I/O spike the guide tells operators to avoid by backing up in low-traffic windows',
+    source: `${GUIDE}, "Manual Backup" ("totalKey in the thousands and totalSize between 100 MiB and 500 MiB. Run backups during low‑traffic windows to avoid I/O spikes")`,
+  },
+  'defrag.blocking': {
+    title: 'defrag blocks the member it runs on; moving leadership first spares the cluster',
+    statement:
+      'while a member defragments, writes through it stall for about the length of the defrag; defragmenting the leader stalls writes through every member; transferring leadership away first (`etcdctl move-leader`) keeps the other members writing',
+    source: `${GUIDE}, "mvcc: database space exceeded" (etcdctl defrag); etcd docs op-guide/maintenance.md "Defragmentation" (defragmenting "blocks the system from reading and writing data"); etcd-io/etcd#9222, etcd-io/etcd#20952, gardener/etcd-druid#1061 (15–21 s write stalls on 4 GB databases)`,
+  },
+  'network.peer-rtt': {
+    title: 'put latency grows with peer RTT (keep it below 10 ms)',
+    statement:
+      'every write waits for a quorum round trip, so put latency grows by at least the peer RTT and throughput at a fixed number of requests in flight falls with it; the curve over 0–50 ms shows what an RTT above 10 ms costs',
+    source: `${GUIDE}, "Network" ("Peer RTT should stay below 10 ms"); etcd docs tuning.md "Time parameters" (heartbeat interval around the round-trip time)`,
+  },
+  'tuning.snapshot-retention': {
+    title: '--snapshot-count, --max-snapshots and --max-wals bound the files on disk',
+    statement:
+      'under sustained writes a member snapshots every `--snapshot-count` applied entries and keeps at most `--max-snapshots` .snap and `--max-wals` .wal files (etcd purges them every 30 s)',
+    source: `${GUIDE}, "Startup Flags" (--max-snapshots=5, --max-wals=5, --snapshot-count=10000 "trigger snapshots more often in write‑heavy workloads"); etcd docs op-guide/configuration.md (snapshot-count, max-snapshots, max-wals)`,
+  },
+  'memory.footprint': {
+    title: "member memory at a production keyspace is within the guide's 1–2 GB",
+    statement:
+      "an etcd member serving a production-size keyspace (after a full read of it, as kube-apiserver's start does) uses at most 2 GiB of resident memory; anonymous (heap) and file-backed (mmap'd bbolt) resident memory reported apart",
+    source: `${GUIDE}, "Memory & CPU" ("etcd process uses 1‑2 GB; allocate ample page cache") and "FAQ Highlights"`,
+  },
+  'quota.production': {
+    title: 'an 8 GiB quota with a production keyspace: NOSPACE and recovery',
+    statement:
+      "with the guide's --quota-backend-bytes=8 GiB and a production keyspace, writes past the quota fail with `mvcc: database space exceeded` and raise the NOSPACE alarm near 8 GiB; deleting, compacting, defragmenting and disarming restores writes (time to NOSPACE, recovery time and defrag time measured)",
+    source: `${GUIDE}, "Startup Flags" (--quota-backend-bytes=8589934592), "Important flags" ("Production clusters typically set 8 GB‑32 GB") and "mvcc: database space exceeded"; etcd docs op-guide/maintenance.md "Space quota"`,
   },
 };
 

@@ -1,14 +1,17 @@
 // `etcd-chaos bench`: reproducible performance figures, each next to a baseline measured in the same run.
+import { loadavg } from 'node:os';
 import type { Command } from 'commander';
 import { benchCluster, type ClusterBenchRow } from '../bench/cluster-bench.js';
 import { benchFidelity, type FidelityRow } from '../bench/fidelity-bench.js';
 import { benchKube } from '../bench/kube-bench.js';
 import { benchLoad, type LoadRow } from '../bench/load-bench.js';
+import { BENCH_SIZES, benchScale, type ScaleBenchRow } from '../bench/scale-bench.js';
 import { benchSnapshot } from '../bench/snapshot-bench.js';
 import { benchSuite, type SuiteBenchRow } from '../bench/suite-bench.js';
 import { benchVerifyBackup } from '../bench/verify-backup-bench.js';
 import { dockerUnavailableReason } from '../cluster/docker/engine.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
+import { InputError } from '../errors.js';
 import type { ScenarioDefinition } from '../scenario/types.js';
 import { SUPPORTED_LINES } from '../versions/catalog.js';
 import type { GlobalOptions } from './global-options.js';
@@ -31,6 +34,12 @@ interface KubeBenchCliOptions {
   /** commander sets false for --no-matrix. */
   matrix?: boolean;
   json?: boolean;
+}
+
+interface LoadBenchCliOptions extends QuickOptions {
+  concurrency?: string[];
+  windows?: number;
+  windowMs?: number;
 }
 
 interface QuickOptions {
@@ -128,11 +137,51 @@ export function registerBench(
     .description(
       "puts/s and p99: ledger writer, autocannon on the gateway, and etcd's benchmark tool, as ratios to the latter",
     )
-    .option('--quick', 'shorter runs')
-    .option('--etcd-version <version>', 'etcd version', 'default')
-    .option('--json', 'last line: {"rows": [...]}')
-    .action(async (options: QuickOptions) => {
+    .option('--quick', '3 windows of 5 s per configuration (default 5 of 6 s)')
+    .option('--concurrency <list>', 'requests in flight to measure at (default 32,64,128)', collect)
+    .option(
+      '--windows <n>',
+      'windows per configuration (at least 3)',
+      parseIntegerOption('--windows', 'an integer of at least 3'),
+    )
+    .option(
+      '--window-ms <ms>',
+      'length of each window (at least 5000)',
+      parseIntegerOption('--window-ms', 'an integer of at least 5000'),
+    )
+    .option(
+      '--json',
+      'last line: {"bench":"load","rows":[{"concurrency","tool","connections","putsPerSecond",...}]}',
+    )
+    .action(async (options: LoadBenchCliOptions) => {
+      if (options.windows !== undefined && options.windows < 3)
+        throw new InputError(`Expected \`--windows\` to be at least 3, got \`${options.windows}\`.`);
+      if (options.windowMs !== undefined && options.windowMs < 5_000)
+        throw new InputError(`Expected \`--window-ms\` to be at least 5000, got \`${options.windowMs}\`.`);
+      for (const value of splitList(options.concurrency))
+        if (!/^[1-9]\d{0,3}$/.test(value))
+          throw new InputError(
+            `Expected \`--concurrency\` to list integers from 1 to 9999, got \`${value}\`.`,
+          );
       await runLoadBench(options, globals().signal);
+    });
+
+  bench
+    .command('scale')
+    .description(
+      'by db size (100MiB, 1GiB, 4GiB): data generation MiB/s, snapshot save, restore and defrag time, against the disk (sequential write, file copy)',
+    )
+    .option('--sizes <list>', `sizes to measure (default: ${Object.keys(BENCH_SIZES).join(',')})`, collect)
+    .option('--etcd-version <version>', 'etcd version', 'default')
+    .option('--json', 'last line: {"bench":"scale","rows":[...]}')
+    .action(async (options: { sizes?: string[]; etcdVersion: string; json?: boolean }) => {
+      const sizes = splitList(options.sizes);
+      for (const size of sizes)
+        if (!Object.hasOwn(BENCH_SIZES, size))
+          throw new InputError(
+            `Expected \`--sizes\` to list ${Object.keys(BENCH_SIZES).join(', ')}, got \`${size}\`.`,
+          );
+      await runScaleBench({ ...options, sizes }, globals().signal);
     });
 
   bench
@@ -192,13 +241,16 @@ export function registerBench(
 
   bench
     .command('all')
-    .description('every benchmark (cluster, fidelity --quick, load --quick, suite)')
+    .description(
+      'every benchmark but kube-apiserver (cluster, fidelity --quick, load --quick, scale, suite, verify-backup)',
+    )
     .option('--json', 'one JSON line per benchmark')
     .action(async (options: { json?: boolean }) => {
       const { signal } = globals();
       await runClusterBench({ runs: 11, json: options.json }, signal);
       await runFidelityBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
       await runLoadBench({ quick: true, json: options.json, etcdVersion: 'default' }, signal);
+      await runScaleBench({ json: options.json, etcdVersion: 'default', sizes: [] }, signal);
       await runSuiteBench({ json: options.json, etcdVersion: 'default' }, builtIn, signal);
       await runVerifyBackupBench(
         { json: options.json, etcdVersion: 'default', keys: 1_000_000, valueBytes: 1024 },
@@ -265,36 +317,88 @@ async function runFidelityBench(options: QuickOptions, signal: AbortSignal): Pro
   }
 }
 
-async function runLoadBench(options: QuickOptions, signal: AbortSignal): Promise<void> {
+async function runLoadBench(options: LoadBenchCliOptions, signal: AbortSignal): Promise<void> {
+  const loadAverage = () =>
+    loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ');
+  const loadAtStart = loadAverage();
   if (!options.json) {
     process.stdout.write(
-      `\n== load on one cluster, through the leader's client proxy${options.quick ? ' (quick)' : ''} ==\n`,
+      `\n== load on one cluster, through the leader's client proxy${options.quick ? ' (quick)' : ''} ==\n` +
+        `(configurations alternate; median of the windows; ratios to etcd's tool in its best configuration; load average ${loadAtStart})\n`,
     );
     process.stdout.write(
-      `${'in flight'.padStart(9)} ${'tool'.padEnd(44)} ${'conns'.padStart(5)} ${'puts/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs ref'.padStart(7)} ${'p99 vs'.padStart(7)} ${'client cpu'.padStart(10)}\n`,
+      `${'in flight'.padStart(9)} ${'tool'.padEnd(48)} ${'conns'.padStart(5)} ${'puts/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'vs ref'.padStart(7)} ${'p99 vs'.padStart(7)} ${'client cpu'.padStart(10)}  windows (puts/s)\n`,
     );
   }
+  const concurrencies = splitList(options.concurrency).map(Number);
   const rows = await benchLoad({
     quick: Boolean(options.quick),
     version: options.etcdVersion,
+    ...(concurrencies.length > 0 ? { concurrencies } : {}),
+    ...(options.windows === undefined ? {} : { windows: options.windows }),
+    ...(options.windowMs === undefined ? {} : { windowMs: options.windowMs }),
     signal,
+    onProgress: (message) => {
+      if (!options.json) process.stderr.write(`  · ${message}\n`);
+    },
     onRow: (row: LoadRow) => {
       if (!options.json) {
         process.stdout.write(
-          `${String(row.concurrency).padStart(9)} ${row.label.padEnd(44)} ${String(row.connections).padStart(5)} ${String(row.putsPerSecond).padStart(8)} ${String(row.p99Ms).padStart(8)} ${`${Math.round(row.putsRatioToBenchmark * 100)}%`.padStart(7)} ${`${row.p99RatioToBenchmark}x`.padStart(7)} ${(row.clientCpuCores === undefined ? '' : `${row.clientCpuCores} cores`).padStart(10)}\n`,
+          `${String(row.concurrency).padStart(9)} ${`${row.reference ? '* ' : ''}${row.label}`.padEnd(48)} ${String(row.connections).padStart(5)} ${String(row.putsPerSecond).padStart(8)} ${String(row.p99Ms).padStart(8)} ${`${Math.round(row.putsRatioToBenchmark * 100)}%`.padStart(7)} ${`${row.p99RatioToBenchmark}x`.padStart(7)} ${(row.clientCpuCores === undefined ? '' : `${row.clientCpuCores} cores`).padStart(10)}  ${row.windows.join(' ')}\n`,
         );
       }
     },
   });
-  if (options.json) printJsonLine({ rows });
+  const loadAtEnd = loadAverage();
+  if (options.json)
+    printJsonLine({ bench: 'load', loadAverage: { start: loadAtStart, end: loadAtEnd }, rows });
   else {
-    const autocannon = rows
-      .filter((row) => row.tool === 'autocannon')
-      .map((row) => `${row.concurrency}: ${Math.round(row.putsRatioToBenchmark * 100)}%`);
+    const ratios = (tool: LoadRow['tool']) =>
+      rows
+        .filter((row) => row.tool === tool)
+        .map((row) => `${row.concurrency}: ${Math.round(row.putsRatioToBenchmark * 100)}%`)
+        .join(', ');
     process.stdout.write(
-      `autocannon vs etcd benchmark at equal connections: ${autocannon.join(', ')} (goal ≥ 80%)\n`,
+      `* = etcd's tool in its best configuration (the reference). Load average at the end: ${loadAtEnd}\n` +
+        `grpc-kv vs the reference: ${ratios('grpc-kv')} (goal ≥ 90%); ledger on grpc-kv: ${ratios('ledger')}\n`,
     );
   }
+}
+
+async function runScaleBench(
+  options: { sizes: string[]; etcdVersion: string; json?: boolean },
+  signal: AbortSignal,
+): Promise<void> {
+  if (!options.json)
+    process.stdout.write(
+      `\n== production-size procedures by db size (load average ${loadavg()
+        .map((value) => value.toFixed(1))
+        .join(
+          ' ',
+        )}) ==\n${'size'.padEnd(7)} ${'keys'.padStart(9)} ${'db MiB'.padStart(7)} ${'gen MiB/s'.padStart(9)} ${'disk MiB/s'.padStart(10)} ${'gen/disk'.padStart(8)} ${'save s'.padStart(7)} ${'restore s'.padStart(9)} ${'defrag s'.padStart(8)} ${'copy s'.padStart(7)} ${'restore/copy'.padStart(12)} ${'defrag/copy'.padStart(11)}\n`,
+    );
+  const skipped: { size: string; reason: string }[] = [];
+  const rows = await benchScale({
+    sizes: options.sizes.length > 0 ? options.sizes : undefined,
+    version: options.etcdVersion,
+    signal,
+    onProgress: (message) => {
+      if (!options.json) process.stderr.write(`  · ${message}\n`);
+    },
+    onSkip: (size, reason) => {
+      skipped.push({ size, reason });
+      process.stderr.write(`[etcd-chaos] skipped ${size}: ${reason}\n`);
+    },
+    onRow: (row: ScaleBenchRow) => {
+      if (!options.json)
+        process.stdout.write(
+          `${row.size.padEnd(7)} ${String(row.keys).padStart(9)} ${String(Math.round(row.dbSizeBytes / 1048576)).padStart(7)} ${String(row.generateMiBPerSecond).padStart(9)} ${String(row.diskWriteMiBPerSecond).padStart(10)} ${`${row.generateVsDisk}x`.padStart(8)} ${String(row.snapshotSaveSeconds).padStart(7)} ${String(row.restoreSeconds).padStart(9)} ${String(row.defragSeconds).padStart(8)} ${String(row.copySeconds).padStart(7)} ${`${row.restoreVsCopy}x`.padStart(12)} ${`${row.defragVsCopy}x`.padStart(11)}\n`,
+        );
+    },
+  });
+  if (options.json) printJsonLine({ bench: 'scale', rows, skipped });
 }
 
 async function runSuiteBench(

@@ -8,7 +8,6 @@ import type { ImageOverrides } from '../cluster/start-request.js';
 import type { Backend } from '../cluster/types.js';
 import { InputError } from '../errors.js';
 import type { RunTarget } from '../scenario/types.js';
-import type { Session } from '../session.js';
 import { capabilitiesOf } from '../versions/capabilities.js';
 import { describeSupportedVersions } from '../versions/catalog.js';
 import { resolveVersion } from '../versions/version.js';
@@ -32,7 +31,11 @@ const BACKENDS: readonly Backend[] = ['process', 'docker'];
 
 export function addTargetOptions(command: Command): Command {
   command
-    .option('--etcd-version <version>', `etcd version or line (${describeSupportedVersions()})`, 'default')
+    .option(
+      '--etcd-version <version>',
+      `etcd version or line (${describeSupportedVersions()}); \`run\` takes a comma-separated list (a matrix)`,
+      'default',
+    )
     .option('--tls', 'mTLS for client and peer traffic (CA and certificates generated for the run)')
     .option(
       '--flag <name=value>',
@@ -52,7 +55,7 @@ export function addBackendOptions(command: Command): Command {
   return command
     .option(
       '--backend <backend>',
-      'process (local etcd processes) | docker (containers via testcontainers)',
+      'process (local etcd processes) | docker (containers via testcontainers); `run` takes a comma-separated list',
       'process',
     )
     .option(
@@ -92,7 +95,43 @@ export function targetFlags(options: TargetOptions): Record<string, string> {
   };
 }
 
+/**
+ * The matrix `run` covers: every `--etcd-version` × every `--backend` (each a comma-separated list), versions outer,
+ * in the order given, duplicates dropped. Each entry is validated like a single value.
+ */
+export function targetsFromOptions(options: TargetOptions): RunTarget[] {
+  const versions = listOf(options.etcdVersion, '--etcd-version');
+  const backends = listOf(options.backend, '--backend');
+  const targets: RunTarget[] = [];
+  const seen = new Set<string>();
+  for (const version of versions)
+    for (const backend of backends) {
+      const target = targetFromOptions({ ...options, etcdVersion: version, backend });
+      const key = `${target.version}/${target.backend}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      targets.push(target);
+    }
+  return targets;
+}
+
+function listOf(value: string, option: string): string[] {
+  const entries = value.split(',').map((entry) => entry.trim());
+  if (entries.some((entry) => entry.length === 0))
+    throw new InputError(`Expected \`${option}\` to be a value or a comma-separated list, got \`${value}\`.`);
+  return entries;
+}
+
+/** One target: `up` and `rehearse-upgrade` take a single version and backend, not a list. */
 export function targetFromOptions(options: TargetOptions): RunTarget {
+  for (const [option, value] of [
+    ['--etcd-version', options.etcdVersion],
+    ['--backend', options.backend],
+  ] as const)
+    if (value.includes(','))
+      throw new InputError(
+        `\`${option} ${value}\` is a list; this command takes one value (lists are for \`run\`).`,
+      );
   const { backend, images } = backendFromOptions(options);
   const version = resolveVersion(options.etcdVersion);
   return {
@@ -158,9 +197,4 @@ export function specFromOptions(
   if (options.basePort !== undefined) spec.withBasePort(options.basePort);
   if (options.dataDirSize !== undefined) spec.withDataDirSizeLimit(options.dataDirSize);
   return spec;
-}
-
-/** What the report calls the network: the process backend's plane, or `docker`. */
-export async function networkOfTarget(target: RunTarget, session: Session): Promise<string> {
-  return target.backend === 'docker' ? 'docker' : (await session.network(target.network)).mode;
 }

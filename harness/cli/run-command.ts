@@ -8,8 +8,11 @@ import { describeStability, stabilityWord } from '../report/model.js';
 import type { RenderedReports } from '../report/render.js';
 import type { Intensity, RunResult } from '../result/format.js';
 import { prepareReportDir } from '../result/result-file.js';
+import { parseScale } from '../scale/profiles.js';
+import { parseShard } from '../scenario/matrix.js';
 import type { ScenarioDefinition } from '../scenario/types.js';
-import { addTargetOptions } from './cluster-options.js';
+import { assertFlagsAccepted } from '../versions/flag-check.js';
+import { addTargetOptions, targetsFromOptions } from './cluster-options.js';
 import type { GlobalOptions } from './global-options.js';
 import { collect, parseIntegerOption } from './options.js';
 import { printJsonLine } from './output.js';
@@ -32,6 +35,8 @@ interface RunOptions extends SetupOptions {
   strict?: boolean;
   accept?: string[];
   param?: string[];
+  scale: string;
+  shard?: string;
 }
 
 const MAX_REPEAT = 100;
@@ -79,6 +84,15 @@ export function registerRun(
       'a known deviation: its failures stay in the reports but do not fail the exit code (repeatable)',
       collect,
     )
+    .option(
+      '--scale <profile>',
+      'small | production | 1GiB | 4GiB | FILE (JSON/YAML): the Kubernetes-shaped keyspace production-size scenarios seed',
+      'small',
+    )
+    .option(
+      '--shard <I/N>',
+      'run only part I of N of scenarios × versions × backends (a deterministic split; `report merge` joins the parts)',
+    )
     .option('--json', 'print the run summary as one JSON line')
     .action(async (selectors: string[], options: RunOptions) => {
       // Every input is checked before anything is provisioned or started: bad input costs seconds, not a suite.
@@ -87,7 +101,19 @@ export function registerRun(
         throw new InputError(
           `Expected \`--repeat\` to be an integer from 1 to ${MAX_REPEAT}, got \`${options.repeat}\`.`,
         );
-      const prepared = await prepareSetup(options);
+      const scale = parseScale(options.scale);
+      const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+      const matrix = [options.etcdVersion, options.backend].some((value) => value.includes(','));
+      if (matrix && (options.manifest || options.kubernetesVersion))
+        throw new InputError(
+          '`--manifest` and `--kubernetes-version` choose one release and one setup; they take one `--etcd-version` and one `--backend`, not lists.',
+          { hint: 'Run the matrix without them, or one run per version and backend with them.' },
+        );
+      // A matrix is plain targets, each checked against its release now; a single target may carry the user's setup.
+      const matrixTargets = matrix ? targetsFromOptions(options) : [];
+      for (const entry of matrixTargets)
+        assertFlagsAccepted(entry.version, entry.flags, '`--flag`/`--preset`');
+      const prepared = matrix ? undefined : await prepareSetup(options);
       const available = await availableScenarios(builtIn, options.scenarioDir ?? []);
       const scenarios = selectScenarios(available, selectors, intensity);
       const accepted = parseAccepted(options.accept ?? [], available.claims);
@@ -96,20 +122,25 @@ export function registerRun(
         scenarios.map((scenario) => scenario.id),
       );
       const reportDir = await prepareReportDir(options.reportDir);
-      const target = await prepared.target(globals().signal);
+      const targets = (prepared ? [await prepared.target(globals().signal)] : matrixTargets).map((entry) => ({
+        ...entry,
+        scale,
+      }));
       const { result, resultPath, reports } = await executeSuiteWithProgress(
         {
           scenarios,
           repeat: options.repeat,
           intensity,
-          target,
+          target: targets[0]!,
+          targets,
+          ...(shard ? { shard } : {}),
           catalogue: available.claims,
           params,
           reportDir,
           suite: selectors.length > 0 || (options.scenarioDir?.length ?? 0) > 0 ? 'custom' : intensity,
           strict: Boolean(options.strict),
           accepted,
-          requestedVersion: describeRequest(prepared, options.etcdVersion),
+          requestedVersion: prepared ? describeRequest(prepared, options.etcdVersion) : options.etcdVersion,
           presets: options.preset ? [options.preset] : [],
         },
         { tty: useTty(options) },
@@ -176,9 +207,14 @@ function parseParamOverrides(
 function printSummary(result: RunResult, resultPath: string, reports: RenderedReports): void {
   const width = Math.max(...result.claims.map((entry) => entry.id.length), 10);
   const repeat = result.run.repeat;
+  const matrix = result.run.matrix;
+  const where =
+    matrix && matrix.targets.length > 1
+      ? matrix.targets.map((target) => `etcd ${target.version} ${target.backend}`).join(', ')
+      : `etcd ${result.target.etcdVersion}`;
   const lines = [
     '',
-    `etcd ${result.target.etcdVersion} (${result.run.network}${result.target.tls ? ', TLS' : ''}), ${result.run.suite} suite${repeat > 1 ? ` × ${repeat}` : ''}, ${(result.run.durationMs / 1000).toFixed(0)} s`,
+    `${where} (${result.run.network}${result.target.tls ? ', TLS' : ''}), ${result.run.suite} suite${repeat > 1 ? ` × ${repeat}` : ''}${matrix?.shard ? `, shard ${matrix.shard.index}/${matrix.shard.count}` : ''}, ${(result.run.durationMs / 1000).toFixed(0)} s`,
     ...result.claims.map(
       (entry) =>
         `  ${(entry.notRun ? 'NOT RUN' : entry.verdict.toUpperCase()).padEnd(12)} ${entry.id.padEnd(width)}  ${entry.title}`,

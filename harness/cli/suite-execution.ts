@@ -60,8 +60,13 @@ function repeatOf(plan: readonly PlannedRun[]): number {
   return Math.max(1, ...plan.map((run) => run.repetition));
 }
 
+/** The scenario, with its cell in a matrix (a planned run names one only there) and its repetition. */
 function label(run: PlannedRun, repeat: number): string {
-  return repeat > 1 ? `${run.definition.id} (${run.repetition}/${repeat})` : run.definition.id;
+  const parts = [
+    ...(run.target ? [`${run.target.version} ${run.target.backend}`] : []),
+    ...(repeat > 1 ? [`${run.repetition}/${repeat}`] : []),
+  ];
+  return parts.length > 0 ? `${run.definition.id} (${parts.join(', ')})` : run.definition.id;
 }
 
 async function runWithLines(

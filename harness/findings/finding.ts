@@ -1,7 +1,7 @@
 // Findings: the verdict on one claim (or one check of a claim), with what was expected, what was observed (with
 // numbers and units), why, and the evidence files. Checks decide outcomes; `toFinding` adds where and when.
 import type { Claim } from '../claims/catalogue.js';
-import type { Finding, Measurement, MeasurementUnit, Verdict } from '../result/format.js';
+import type { Finding, Measurement, MeasurementUnit, Target, Verdict } from '../result/format.js';
 
 export type { Finding, Measurement, MeasurementUnit, Verdict } from '../result/format.js';
 
@@ -25,6 +25,8 @@ export interface CheckOutcome {
 export interface FindingContext {
   readonly scenario: string;
   readonly etcdVersion: string;
+  /** The matrix cell the check ran on. */
+  readonly target?: Target;
   readonly evidence: readonly string[];
   /** 1..N under `--repeat N`. */
   readonly repetition: number;
@@ -46,6 +48,7 @@ export function toFinding(outcome: CheckOutcome, context: FindingContext): Findi
     measurements: outcome.measurements ?? [],
     evidence: context.evidence,
     etcdVersion: context.etcdVersion,
+    ...(context.target ? { target: context.target } : {}),
     repetition: context.repetition,
     ...(outcome.environmentDependent ? { environmentDependent: true } : {}),
   };

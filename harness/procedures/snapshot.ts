@@ -26,20 +26,19 @@ export interface SavedSnapshot {
   readonly finishedAt: number;
 }
 
-/** `etcdctl snapshot save` against one member, as the guide's backup script does. */
+/** `etcdctl snapshot save` against one member, as the guide's backup script does (default timeout 2 min). */
 export async function saveSnapshot(
   cluster: StartedCluster,
   member: ClusterMember,
   path: string,
+  options: { readonly timeoutMs?: number } = {},
 ): Promise<SavedSnapshot> {
   const startedAt = Date.now();
-  const run = await runTool(cluster.binaries.etcdctl, [
-    `--endpoints=${member.urls.client}`,
-    ...etcdctlTlsArgs(cluster.clientTls()),
-    'snapshot',
-    'save',
-    path,
-  ]);
+  const run = await runTool(
+    cluster.binaries.etcdctl,
+    [`--endpoints=${member.urls.client}`, ...etcdctlTlsArgs(cluster.clientTls()), 'snapshot', 'save', path],
+    options.timeoutMs,
+  );
   const finishedAt = Date.now();
   if (run.exitCode !== 0) throw procedureError('snapshot save', run);
   return { path, sizeBytes: (await stat(path)).size, run, startedAt, finishedAt };
@@ -86,6 +85,8 @@ export interface RestoreOptions {
   readonly markCompacted?: boolean;
   /** `--skip-hash-check`: a db file copied out of a data dir carries no appended SHA-256. */
   readonly skipHashCheck?: boolean;
+  /** Default 2 min; a multi-GiB snapshot takes longer. */
+  readonly timeoutMs?: number;
 }
 
 /** `snapshot restore` with the guide's flags; never throws on a refusal (callers judge it). */
@@ -93,9 +94,8 @@ export async function restoreSnapshot(
   binaries: EtcdBinaries,
   path: string,
   options: RestoreOptions,
-  timeoutMs?: number,
 ): Promise<ToolRun> {
-  return runTool(snapshotToolOf(binaries), restoreArgs(path, options), timeoutMs);
+  return runTool(snapshotToolOf(binaries), restoreArgs(path, options), options.timeoutMs);
 }
 
 /** The arguments of `snapshot restore` (etcdutl's or 3.4 etcdctl's): the one place they are written. */
@@ -122,7 +122,7 @@ export interface RestoreInitializerOptions {
   /** The evidence label of a member's restore (default: `snapshot restore for <member>`). */
   readonly label?: (member: string) => string;
   /** Restore flags beyond the topology: `--bump-revision`, `--mark-compacted`. */
-  readonly extraArgs?: Pick<RestoreOptions, 'bumpRevision' | 'markCompacted' | 'skipHashCheck'>;
+  readonly extraArgs?: Pick<RestoreOptions, 'bumpRevision' | 'markCompacted' | 'skipHashCheck' | 'timeoutMs'>;
   /** Whose tool restores (default: the binaries of the cluster being started). */
   readonly binaries?: EtcdBinaries;
 }

@@ -4,6 +4,7 @@
 // quota, and tables (the tuning comparison) with a chart.
 import type { Finding, RunResult, ScenarioResult } from '../result/format.js';
 import {
+  belongsTo,
   describeStability,
   findingsOf,
   findingWord,
@@ -144,9 +145,7 @@ function scenarioSection(result: RunResult, scenario: ScenarioResult): string {
       : '';
     return `<h3>${esc(table.name)}</h3>${chart}<table><thead><tr>${table.columns.map((column) => `<th>${esc(column)}</th>`).join('')}</tr></thead><tbody>${table.rows.map((row) => `<tr>${row.map((value) => `<td>${value === null ? 'n/a' : esc(String(value))}</td>`).join('')}</tr>`).join('')}</tbody></table>${table.note ? `<p><small>${esc(table.note)}</small></p>` : ''}`;
   });
-  const windows = result.faultWindows.filter(
-    (window) => window.scenario === scenario.id && window.repetition === scenario.repetition,
-  );
+  const windows = result.faultWindows.filter((window) => belongsTo(window, window.cell, scenario));
   const windowTable = windows.length
     ? `<details><summary>${windows.length} fault window(s)</summary><table><thead><tr><th>fault</th><th>targets</th><th>params</th><th>start</th><th>active</th></tr></thead><tbody>${windows
         .map(

@@ -2,7 +2,7 @@
 // failed findings carry expected vs observed and the evidence paths, inconclusive ones are skipped with the reason.
 import { create } from 'xmlbuilder2';
 import type { RunResult } from '../result/format.js';
-import { describeStability, findingsOf, runCaveat, scenarioLabel } from './model.js';
+import { describeStability, findingsOf, isMatrix, runCaveat, scenarioLabel, targetLabel } from './model.js';
 import { describeOverrides } from './setup-section.js';
 
 export function renderJUnit(result: RunResult): string {
@@ -64,6 +64,12 @@ export function renderJUnit(result: RunResult): string {
       ...(scenario.flagOverrides ?? []).map(
         (entry) => [`flag.override.${entry.flag}`, `${entry.used} (yours: ${entry.yours})`] as const,
       ),
+      ...(scenario.target
+        ? ([
+            ['target.version', scenario.target.version],
+            ['target.backend', scenario.target.backend],
+          ] as const)
+        : []),
     ] as const) {
       properties.ele('property', { name, value });
     }
@@ -104,7 +110,7 @@ export function renderJUnit(result: RunResult): string {
     for (const row of result.stability) {
       const testcase = suite.ele('testcase', {
         classname: `stability.${row.scenario}`,
-        name: `${row.claim}: ${row.check}`,
+        name: `${row.claim}: ${row.check}${isMatrix(result) && row.target ? ` [${targetLabel(row.target)}]` : ''}`,
         time: '0',
       });
       const line = describeStability(row, result.run.repeat);

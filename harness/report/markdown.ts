@@ -1,14 +1,16 @@
 // The Markdown summary: headline, failed and inconclusive findings first (expected vs observed), every claim's
 // verdict, and the scenarios' tables (the tuning comparison). Short enough for a CI job summary.
-import type { RunResult } from '../result/format.js';
+import type { RunResult, Target } from '../result/format.js';
 import {
   describeStability,
   findingWord,
   formatDuration,
+  isMatrix,
   orderedFindings,
   runCaveat,
   scenarioLabel,
   stabilityWord,
+  targetLabel,
 } from './model.js';
 import {
   DIFFERENCE_COLUMNS,
@@ -28,8 +30,10 @@ function cell(text: string | number | null | undefined): string {
 
 export function renderMarkdown(result: RunResult): string {
   const { claims } = result.summary;
+  const matrix = isMatrix(result);
+  const on = (target: Target | undefined) => (matrix && target ? ` [${targetLabel(target)}]` : '');
   const lines: string[] = [
-    `# etcd-chaos: etcd ${result.target.etcdVersion} — ${ICON.pass} ${claims.pass} pass · ${ICON.fail} ${claims.fail} fail · ${ICON.inconclusive} ${claims.inconclusive} inconclusive`,
+    `# etcd-chaos: ${matrix ? (result.run.matrix?.targets ?? []).map(targetLabel).join(', ') : `etcd ${result.target.etcdVersion}`} — ${ICON.pass} ${claims.pass} pass · ${ICON.fail} ${claims.fail} fail · ${ICON.inconclusive} ${claims.inconclusive} inconclusive`,
     '',
     `${result.run.suite} suite${result.run.repeat > 1 ? ` × ${result.run.repeat} repetitions` : ''} · ${formatDuration(result.run.durationMs)} · network ${result.run.network}${result.target.tls ? ' · TLS' : ''} · exit code ${result.summary.exitCode} · run \`${result.run.id}\``,
   ];
@@ -52,7 +56,7 @@ export function renderMarkdown(result: RunResult): string {
     );
     for (const finding of notPassing) {
       lines.push(
-        `| ${ICON[finding.verdict]} ${findingWord(finding)} | \`${finding.claim}\` | ${cell(finding.check)}${finding.repetition > 1 ? ` (repetition ${finding.repetition})` : ''} | ${cell(finding.expected)} | ${cell(finding.observed)} | ${cell(finding.reason)}${finding.flagOverrides ? ` (${cell(describeOverrides(finding.flagOverrides))})` : ''} |`,
+        `| ${ICON[finding.verdict]} ${findingWord(finding)} | \`${finding.claim}\` | ${cell(finding.check)}${on(finding.target)}${finding.repetition > 1 ? ` (repetition ${finding.repetition})` : ''} | ${cell(finding.expected)} | ${cell(finding.observed)} | ${cell(finding.reason)}${finding.flagOverrides ? ` (${cell(describeOverrides(finding.flagOverrides))})` : ''} |`,
       );
     }
   }
@@ -73,7 +77,7 @@ export function renderMarkdown(result: RunResult): string {
     for (const row of result.stability) {
       const mark = `${row.flipped ? (row.environmentDependent ? '🔁' : '❌') : '✅'} ${stabilityWord(row)}`;
       lines.push(
-        `| ${mark} | \`${row.claim}\` | ${cell(row.check)} | ${row.verdicts.pass} | ${row.verdicts.fail} | ${row.verdicts.inconclusive} | ${(row.flipRate * 100).toFixed(0)} % |`,
+        `| ${mark} | \`${row.claim}\` | ${cell(row.check)}${on(row.target)} | ${row.verdicts.pass} | ${row.verdicts.fail} | ${row.verdicts.inconclusive} | ${(row.flipRate * 100).toFixed(0)} % |`,
       );
     }
     const flips = result.stability.filter((row) => row.flipped);
@@ -90,7 +94,7 @@ export function renderMarkdown(result: RunResult): string {
     lines.push('', '## Not run', '', '| claim | scenario | why |', '|---|---|---|');
     for (const finding of notRun)
       lines.push(
-        `| \`${finding.claim}\` | ${cell(finding.scenario)}${finding.repetition > 1 ? ` (repetition ${finding.repetition})` : ''} | ${cell(finding.reason)} |`,
+        `| \`${finding.claim}\` | ${cell(finding.scenario)}${on(finding.target)}${finding.repetition > 1 ? ` (repetition ${finding.repetition})` : ''} | ${cell(finding.reason)} |`,
       );
   }
   for (const scenario of result.scenarios) {

@@ -1,5 +1,5 @@
 // What renderers share: verdict labels, finding order, chart inputs derived from a scenario's result.
-import type { Finding, RunResult, ScenarioResult, Series, Verdict } from '../result/format.js';
+import type { Finding, RunResult, ScenarioResult, Series, Target, Verdict } from '../result/format.js';
 import type { TimeMarker, TimeWindow } from './svg.js';
 
 export const VERDICT_ORDER: Readonly<Record<Verdict, number>> = { fail: 0, inconclusive: 1, pass: 2 };
@@ -18,16 +18,43 @@ export function findingWord(finding: Finding): string {
   return finding.notRun ? 'NOT RUN' : verdictWord(finding.verdict);
 }
 
-/** The findings of one scenario run (one repetition of it). */
-export function findingsOf(result: RunResult, scenario: ScenarioResult): Finding[] {
-  return result.findings.filter(
-    (finding) => finding.scenario === scenario.id && finding.repetition === scenario.repetition,
+/** Whether a finding or fault window belongs to a scenario run: same scenario, repetition and matrix cell. */
+export function belongsTo(
+  item: { readonly scenario: string; readonly repetition: number },
+  itemTarget: Target | undefined,
+  scenario: ScenarioResult,
+): boolean {
+  return (
+    item.scenario === scenario.id &&
+    item.repetition === scenario.repetition &&
+    (!itemTarget || !scenario.target || targetLabel(itemTarget) === targetLabel(scenario.target))
   );
 }
 
-/** A scenario run's name in reports: its id, with the repetition when the run repeated the selection. */
+export function targetLabel(target: Target): string {
+  return `etcd ${target.version} (${target.backend})`;
+}
+
+/** The findings of one scenario run (one repetition of it, on one target). */
+export function findingsOf(result: RunResult, scenario: ScenarioResult): Finding[] {
+  return result.findings.filter((finding) => belongsTo(finding, finding.target, scenario));
+}
+
+/** Whether the run covered more than one target (a matrix): reports then name the target everywhere. */
+export function isMatrix(result: RunResult): boolean {
+  return (result.run.matrix?.targets.length ?? 1) > 1;
+}
+
+/**
+ * A scenario run's name in reports: its id, with the target in a matrix and the repetition when the run repeated
+ * the selection.
+ */
 export function scenarioLabel(result: RunResult, scenario: ScenarioResult): string {
-  return result.run.repeat > 1 ? `${scenario.id} (repetition ${scenario.repetition})` : scenario.id;
+  const parts = [
+    ...(isMatrix(result) && scenario.target ? [targetLabel(scenario.target)] : []),
+    ...(result.run.repeat > 1 ? [`repetition ${scenario.repetition}`] : []),
+  ];
+  return parts.length > 0 ? `${scenario.id} (${parts.join(', ')})` : scenario.id;
 }
 
 /** Why the run is not a full verdict, for the top of every report; undefined for a run that ended normally. */
@@ -60,9 +87,7 @@ export function windowsFor(result: RunResult, scenario: ScenarioResult, series: 
   return result.faultWindows
     .filter(
       (window) =>
-        window.scenario === scenario.id &&
-        window.repetition === scenario.repetition &&
-        (!series.cluster || window.cluster === series.cluster),
+        belongsTo(window, window.cell, scenario) && (!series.cluster || window.cluster === series.cluster),
     )
     .map((window) => ({
       from: window.startedAt,

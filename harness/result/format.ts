@@ -29,6 +29,17 @@ const finiteOrNull = Type.Union([Type.Number(), Type.Null()], {
   description: 'null where a value has no JSON form (NaN, Infinity) or there is no data (an outage)',
 });
 
+export const BACKENDS = ['process', 'docker'] as const;
+export const TargetSchema = Type.Object(
+  { version: exactVersion, backend: StringEnum(BACKENDS) },
+  {
+    ...closed,
+    description: 'where a check ran: the etcd release and the cluster backend (one cell of a matrix)',
+  },
+);
+/** One cell of a run's matrix: an etcd release on a backend. */
+export type Target = Format<typeof TargetSchema>;
+
 export const VERDICTS = ['pass', 'fail', 'inconclusive'] as const;
 export const VerdictSchema = StringEnum(VERDICTS);
 export type Verdict = Static<typeof VerdictSchema>;
@@ -84,6 +95,7 @@ export const FindingSchema = Type.Object(
       Type.String({ pattern: '^(?!/)(?!.*\\.\\.)', description: 'a path relative to the report dir' }),
     ),
     etcdVersion: exactVersion,
+    target: Type.Optional(TargetSchema),
     repetition: Type.Integer({ minimum: 1, description: 'which repetition of the run (1..repeat)' }),
     environmentDependent: Type.Optional(
       Type.Boolean({
@@ -158,6 +170,7 @@ export const ScenarioResultSchema = Type.Object(
     title: nonEmpty,
     claims: Type.Array(nonEmpty),
     repetition: Type.Integer({ minimum: 1 }),
+    target: Type.Optional(TargetSchema),
     intensity: StringEnum(INTENSITIES),
     params: Type.Record(Type.String(), Type.Unknown()),
     status: StringEnum(SCENARIO_STATUSES),
@@ -190,6 +203,12 @@ export const FaultWindowSchema = Type.Object(
     healError: Type.Optional(Type.String()),
     scenario: nonEmpty,
     repetition: Type.Integer({ minimum: 1 }),
+    cell: Type.Optional(
+      Type.Object(TargetSchema.properties, {
+        ...closed,
+        description: 'the matrix cell of the scenario run (`target` is the fault’s own target)',
+      }),
+    ),
     cluster: nonEmpty,
   },
   closed,
@@ -225,6 +244,7 @@ export const StabilityRowSchema = Type.Object(
     claim: nonEmpty,
     scenario: nonEmpty,
     check: nonEmpty,
+    target: Type.Optional(TargetSchema),
     verdicts: verdictCounts,
     flipRate: Type.Number({
       minimum: 0,
@@ -369,8 +389,30 @@ export const RunResultSchema = Type.Object(
         repeat: Type.Integer({ minimum: 1, description: 'how many times the selection ran (--repeat)' }),
         strict: Type.Boolean(),
         accepted: Type.Array(nonEmpty, { description: '--accept entries: claim or claim:check' }),
-        backend: StringEnum(['process', 'docker'] as const),
+        backend: StringEnum(BACKENDS),
         network: Type.String(),
+        matrix: Type.Optional(
+          Type.Object(
+            {
+              targets: Type.Array(TargetSchema, {
+                minItems: 1,
+                description: 'every cell of the matrix (--etcd-version × --backend), in run order',
+              }),
+              shard: Type.Optional(
+                Type.Object(
+                  { index: Type.Integer({ minimum: 1 }), count: Type.Integer({ minimum: 1 }) },
+                  { ...closed, description: '--shard I/N: this result holds only shard I of N' },
+                ),
+              ),
+              mergedFrom: Type.Optional(
+                Type.Array(Type.Object({ runId: nonEmpty, shard: Type.Optional(Type.String()) }, closed), {
+                  description: 'the results `report merge` combined into this one',
+                }),
+              ),
+            },
+            closed,
+          ),
+        ),
         host: Type.Object(
           {
             hostname: Type.String(),
@@ -393,6 +435,17 @@ export const RunResultSchema = Type.Object(
         tls: Type.Boolean(),
         manifest: Type.Optional(ManifestSectionSchema),
         seedSnapshot: Type.Optional(SeedSnapshotSchema),
+        scale: Type.Optional(
+          Type.Object(
+            {
+              name: nonEmpty,
+              keys: Type.Integer({ minimum: 1 }),
+              dbBytes: Type.Integer({ minimum: 1 }),
+              seed: Type.Integer({ minimum: 0 }),
+            },
+            { ...closed, description: '--scale: the keyspace production-size scenarios seed' },
+          ),
+        ),
       },
       closed,
     ),

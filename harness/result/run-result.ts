@@ -60,14 +60,16 @@ export function countVerdicts(verdicts: readonly Verdict[]): VerdictCounts {
 }
 
 /**
- * One row per check (scenario, claim, check) over `repeat` repetitions. A repetition without a finding for a check
+ * One row per check (scenario, claim, check, and the matrix cell it ran on) over `repeat` repetitions: the same check
+ * on two releases is two checks, which may rightly disagree. A repetition without a finding for a check
  * (its scenario errored or never ran, leaving one inconclusive finding for the whole claim) counts as that
  * finding's verdict, so every row's counts add up to `repeat` and a check cannot hide a flip by going missing.
  */
 export function stabilityOf(findings: readonly Finding[], repeat: number): StabilityRow[] {
   const groups = new Map<string, Finding[]>();
   for (const finding of findings) {
-    const key = `${finding.scenario}\u0000${finding.claim}`;
+    const target = finding.target ? `${finding.target.version}/${finding.target.backend}` : '';
+    const key = `${finding.scenario}\u0000${finding.claim}\u0000${target}`;
     groups.set(key, [...(groups.get(key) ?? []), finding]);
   }
   const rows: StabilityRow[] = [];
@@ -96,6 +98,7 @@ export function stabilityOf(findings: readonly Finding[], repeat: number): Stabi
         claim: first.claim,
         scenario: first.scenario,
         check,
+        ...(first.target ? { target: first.target } : {}),
         verdicts: counts,
         flipRate: repeat === 0 ? 0 : (repeat - mostCommon) / repeat,
         flipped: mostCommon < repeat,

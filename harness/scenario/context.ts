@@ -39,6 +39,8 @@ export interface ScenarioRunInit<P> {
   readonly reportDir: string;
   readonly signal: AbortSignal;
   readonly onStep: (message: string) => void;
+  /** Evidence under `evidence/<prefix>/...` (a matrix cell, e.g. `3.6.16-process`). */
+  readonly evidencePrefix?: string;
 }
 
 export class ScenarioRun<P> implements ScenarioContext<P> {
@@ -73,8 +75,9 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     this.session = init.session;
     this.signal = init.signal;
     const runName = init.repetition > 1 ? `repetition-${init.repetition}/${init.scenario}` : init.scenario;
-    this.evidence = new EvidenceRecorder(init.reportDir, runName);
-    this.workDir = join(init.session.workDir, 'scenarios', runName);
+    const prefixed = init.evidencePrefix ? `${init.evidencePrefix}/${runName}` : runName;
+    this.evidence = new EvidenceRecorder(init.reportDir, prefixed);
+    this.workDir = join(init.session.workDir, 'scenarios', prefixed);
     mkdirSync(this.workDir, { recursive: true });
   }
 
@@ -149,6 +152,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
     const finding = toFinding(outcome, {
       scenario: this.scenario,
       etcdVersion: this.target.version.toString(),
+      target: { version: this.target.version.toString(), backend: this.target.backend },
       evidence: [...new Set([...evidence, ...this.evidence.paths])],
       repetition: this.repetition,
       about: this.init.catalogue.get(outcome.claim),
@@ -202,6 +206,7 @@ export class ScenarioRun<P> implements ScenarioContext<P> {
           ...window,
           scenario: this.scenario,
           repetition: this.repetition,
+          cell: { version: this.target.version.toString(), backend: this.target.backend },
           cluster: owner,
         });
     }

@@ -39,6 +39,11 @@ export interface ScenarioRunOptions {
   /** Per-scenario parameter overrides (`{ 'tuning': { spikeMs: 3000 } }`). */
   readonly params?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly onEvent?: (event: SuiteEvent) => void;
+  /**
+   * Evidence goes under `evidence/<prefix>/<scenario>` (a matrix names the target there, so that the same scenario
+   * on two targets, in one run or in two shards, never shares a directory).
+   */
+  readonly evidencePrefix?: string;
 }
 
 export interface SuiteOptions extends Omit<ScenarioRunOptions, 'repetition'> {
@@ -61,10 +66,12 @@ export interface SuiteOutcome {
 
 const DEFAULT_TIMEOUT_MS: Readonly<Record<Intensity, number>> = { quick: 5 * 60_000, full: 20 * 60_000 };
 
-/** One planned scenario run of a suite: which scenario, which repetition. */
+/** One planned scenario run of a suite: which scenario, which repetition, and (in a matrix) on which target. */
 export interface PlannedRun {
   readonly definition: ScenarioDefinition;
   readonly repetition: number;
+  /** The cell of the matrix it runs on; unset: the run's one target. */
+  readonly target?: RunTarget;
 }
 
 export function planRuns(scenarios: readonly ScenarioDefinition[], repeat = 1): PlannedRun[] {
@@ -123,12 +130,14 @@ export function notRunOutcome(
   options: Pick<ScenarioRunOptions, 'intensity' | 'target' | 'catalogue'>,
 ): ScenarioOutcome {
   const { definition, repetition } = run;
+  const target = run.target ?? options.target;
   return {
     result: {
       id: definition.id,
       title: definition.title,
       claims: definition.claims,
       repetition,
+      target: { version: target.version.toString(), backend: target.backend },
       intensity: options.intensity,
       params: {},
       status: 'cancelled',
@@ -140,7 +149,7 @@ export function notRunOutcome(
       leaderEvents: [],
     },
     findings: definition.claims.map((id) =>
-      unchecked(definition.id, id, reason, { ...options, repetition }, [], true),
+      unchecked(definition.id, id, reason, { ...options, target, repetition }, [], true),
     ),
     faultWindows: [],
   };
@@ -162,6 +171,7 @@ export async function runScenario(
     title: definition.title,
     claims: definition.claims,
     repetition,
+    target: { version: options.target.version.toString(), backend: options.target.backend },
     intensity: options.intensity,
     params,
     startedAt: startedAt.toISOString(),
@@ -212,6 +222,7 @@ export async function runScenario(
     reportDir: options.reportDir,
     signal,
     onStep: (message) => options.onEvent?.({ kind: 'step', scenario: definition.id, message }),
+    ...(options.evidencePrefix ? { evidencePrefix: options.evidencePrefix } : {}),
   });
   const reported = run.report.bind(run);
   run.report = (outcome, evidence) => {
@@ -293,6 +304,7 @@ function unchecked(
     {
       scenario,
       etcdVersion: options.target.version.toString(),
+      target: { version: options.target.version.toString(), backend: options.target.backend },
       evidence,
       repetition: options.repetition,
       about,

@@ -13,6 +13,7 @@ import type { LeaderTimeline, LeaderTimelineOptions } from '../observe/leader-ti
 import type { ParamSpecs, ParsedParams } from '../params.js';
 import type { ToolRun } from '../procedures/tool-run.js';
 import type { Intensity, ManifestSection, ResultTable, SeedSnapshot, Series } from '../result/format.js';
+import type { ScaleProfile } from '../scale/profiles.js';
 import type { Session } from '../session.js';
 import type { EtcdCapabilities } from '../versions/capabilities.js';
 import type { EtcdVersion } from '../versions/version.js';
@@ -48,6 +49,11 @@ export interface RunTarget {
   readonly upgradeFlags?: EtcdFlags;
   /** `--seed-snapshot`: the user's snapshot, checked before anything started; clusters start from it. */
   readonly seedSnapshot?: SeedSnapshot;
+  /**
+   * How much Kubernetes-shaped data production-size scenarios seed before measuring (`--scale`; default `small`).
+   * Scenarios that do not seed data ignore it.
+   */
+  readonly scale?: ScaleProfile;
 }
 
 export interface ScenarioContext<P> {

@@ -90,6 +90,12 @@ export interface EtcdCapabilities {
   readonly featureGates: readonly string[];
   /** Whether this release accepts `--name`, from the flag inventory in etcd-flags.ts. */
   flag(name: string): FlagAvailability;
+  /**
+   * The flag that bounds how many raft entries a member keeps in memory after a snapshot for slow followers
+   * (`--snapshot-catchup-entries`, 3.6+; 3.4 and 3.5 hard-code 5000). With large entries (a batch of big values)
+   * those 5000 entries are gigabytes of memory, so the data generator's one-member seed cluster lowers it.
+   */
+  readonly snapshotCatchupEntriesFlag: string | undefined;
 }
 
 interface Rule {
@@ -117,6 +123,7 @@ const BASE: Omit<EtcdCapabilities, 'version' | 'featureGates' | 'flag'> = {
   applyDurationMetric: undefined,
   periodicCompactionSkipsUnchangedRevision: false,
   tlsVersionFlags: false,
+  snapshotCatchupEntriesFlag: undefined,
 };
 
 // upgrades/upgrade_3_6.md "Flags removed" (and the capnslog logger, which 3.6 dropped).
@@ -191,6 +198,7 @@ const RULES: readonly Rule[] = [
       upgradeFromMinimum: '3.5.26',
       upgradeNeedsV2storeCheck: true,
       periodicCompactionSkipsUnchangedRevision: true,
+      snapshotCatchupEntriesFlag: 'snapshot-catchup-entries',
     },
   },
   {

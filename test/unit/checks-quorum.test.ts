@@ -60,6 +60,7 @@ function oneLoss(ledger: Ledger, overrides: Partial<OneLossRecord> = {}): OneLos
   return {
     ledger,
     lost: 'm1',
+    lostRole: 'follower',
     survivors: ['m2', 'm3'],
     before: { from: T0 + 500, to: KILL },
     during: { from: KILL, to: HEAL },

@@ -71,7 +71,12 @@ describe('the README', () => {
     expect(command, `command \`${head}\` (from: ${line})`).toBeDefined();
     let target = command as Command;
     const next = (tokens[1] ?? '').replace(/[[\]]/g, '');
-    if (target.commands.length > 0 && next && !next.startsWith('-')) {
+    // A command with subcommands may also take arguments itself (`report DIR` and `report merge DIR...`).
+    const namesSubcommand =
+      next.includes('|') ||
+      target.commands.some((entry) => entry.name() === next) ||
+      target.registeredArguments.length === 0;
+    if (target.commands.length > 0 && next && !next.startsWith('-') && namesSubcommand) {
       const alternatives = next.split('|');
       for (const alternative of alternatives) {
         const sub = target.commands.find((entry) => entry.name() === alternative);
