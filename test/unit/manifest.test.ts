@@ -2,7 +2,7 @@
 // the static review, kubeadm's etcd table and the setup applied to a run or a rehearsal. Pure: no etcd.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { InputError } from '../../harness/errors.js';
 import { classifySetup, keyTypeFor } from '../../harness/manifest/classify.js';
 import { kubeadmEtcdPin } from '../../harness/manifest/kubeadm-etcd.js';
@@ -281,7 +281,7 @@ describe('certificates of the key type the setup needs', () => {
   });
 
   it('issues RSA 2048 certificates when asked (cipher suites with RSA only) and ECDSA P-256 otherwise', async () => {
-    const { mkdtemp, readFile: read } = await import('node:fs/promises');
+    const { mkdtemp, readFile: read, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     // tls.ts loads reflect-metadata, which @peculiar/x509 needs first.
     const { TlsAuthority } = await import('../../harness/cluster/tls.js');
@@ -290,7 +290,9 @@ describe('certificates of the key type the setup needs', () => {
       ['rsa-2048', 'RSASSA-PKCS1-v1_5'],
       ['ecdsa-p256', 'ECDSA'],
     ] as const) {
-      const authority = await TlsAuthority.create(await mkdtemp(join(tmpdir(), 'etcd-chaos-tls-')), keyType);
+      const dir = await mkdtemp(join(tmpdir(), 'etcd-chaos-tls-'));
+      onTestFinished(() => rm(dir, { recursive: true, force: true }));
+      const authority = await TlsAuthority.create(dir, keyType);
       const member = await authority.issueMember('m1', ['10.0.0.1']);
       const cert = new x509.X509Certificate(await read(member.cert, 'utf8'));
       expect(cert.publicKey.algorithm.name).toBe(algorithm);

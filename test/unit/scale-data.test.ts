@@ -1,10 +1,10 @@
 // The Kubernetes-shaped data generator's plan (keys, sizes, values) is reproducible from a seed and looks like a
 // cluster's keyspace; --scale parses built-in names and files and refuses anything else; the put-load statistics
 // and the Go durations etcdctl prints.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { InputError } from '../../harness/errors.js';
 import {
   bytePool,
@@ -93,6 +93,7 @@ describe('--scale', () => {
 
   it('reads a JSON or YAML file and refuses bad ones with the value quoted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'etcd-chaos-scale-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'big.yaml'), 'name: big\nkeys: 50000\ndbBytes: 2147483648\n');
     expect(parseScale(join(dir, 'big.yaml'))).toMatchObject({
       name: 'big',

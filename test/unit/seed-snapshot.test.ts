@@ -1,10 +1,10 @@
 // `--seed-snapshot` is checked before anything starts (verify-backup's integrity check and writer): the fixture
 // snapshots pass, damaged copies are refused with a message naming what is wrong, and the release that wrote it must
 // be the one the rehearsal starts on.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { digestSnapshot } from '../../harness/backups/snapshot-file.js';
 import { InputError } from '../../harness/errors.js';
 import { digestOfKeys } from '../../harness/upgrade/keyspace.js';
@@ -16,6 +16,7 @@ const FIXTURE = join(SNAPSHOTS, 'etcd-3.5.35-50-keys.db');
 const sha256OfFile = async (path: string) => (await digestSnapshot(path)).sha256;
 const V35 = resolveVersion('3.5');
 const dir = mkdtempSync(join(tmpdir(), 'etcd-chaos-seed-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('inspecting a seed snapshot', () => {
   it('accepts a snapshot taken by `snapshot save` (its appended SHA-256 matches) and leaves it unchanged', async () => {

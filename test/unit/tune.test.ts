@@ -1,9 +1,9 @@
 // `tune`'s pure parts: profiles, the pairs it sweeps and the recommendation rule (with negative controls: a pair that
 // churned, one too close to the stalls, one against etcd's rule are never recommended).
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { TuningRow } from '../../harness/checks/tuning.js';
 import { MEASURED_PAIR_COLUMNS, measuredPairCells } from '../../harness/tuning/measure-pair.js';
 import { PROFILES, resolveProfile } from '../../harness/tuning/profiles.js';
@@ -44,6 +44,7 @@ describe('profiles', () => {
       /one of nvme, ssd, network-disk, hdd or a YAML\/JSON profile file, got `floppy`/,
     );
     const file = join(tmpdir(), `etcd-chaos-profile-${process.pid}.yaml`);
+    onTestFinished(() => rmSync(file, { force: true }));
     writeFileSync(file, 'name: mine\npeerRttMs: 3\nfsync:\n  baseMs: 2\n  stallsMs: [500, 900]\n');
     expect(resolveProfile(file)).toMatchObject({
       name: 'mine',
