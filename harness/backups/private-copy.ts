@@ -2,13 +2,14 @@
 // fail with EROFS, and nothing is copied, which matters for a 1 GiB snapshot), else a copy; an encrypted backup is
 // decrypted there (0600) with gpg or openssl. Tools given the user's file itself could change it: `etcdutl hashkv FILE`
 // rewrites the file's meta pages (measured on 3.6.16 and 3.7.3), which breaks its SHA-256 trailer.
-import { copyFile, mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { copyFile, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, HarnessError, InputError } from '../errors.js';
 import { logger } from '../log.js';
 import type { RunJournal } from '../runstate/journal.js';
 import { findOnPath, isRoot, runCommand } from '../util/exec.js';
 import type { Encryption } from './backup-dir.js';
+import { withGpgHome } from './gpg-home.js';
 
 const log = logger('backups');
 
@@ -81,27 +82,26 @@ async function decryptGpg(
   dir: string,
 ): Promise<{ method: string; ok: boolean; message: string }> {
   const gpg = await requireTool('gpg', 'gnupg');
-  const home = join(dir, 'gnupg');
-  await mkdir(home, { recursive: true, mode: 0o700 });
-  const env = { GNUPGHOME: home };
-  const keyText = await readHead(keyFile);
-  const armoredKey = /-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(keyText);
-  if (armoredKey) {
-    const imported = await runCommand(gpg, ['--batch', '--import', keyFile], { env, allowFailure: true });
-    if (imported.exitCode !== 0)
-      return { method: 'gpg (secret key)', ok: false, message: lastLine(imported.stderr) };
-  }
-  const args = ['--batch', '--yes', '--quiet', '--pinentry-mode', 'loopback'];
-  if (!armoredKey) args.push('--passphrase-file', keyFile);
-  const run = await runCommand(gpg, [...args, '--output', target, '--decrypt', source], {
-    env,
-    allowFailure: true,
-    timeoutMs: 600_000,
+  return withGpgHome(dir, async (env) => {
+    const keyText = await readHead(keyFile);
+    const armoredKey = /-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(keyText);
+    if (armoredKey) {
+      const imported = await runCommand(gpg, ['--batch', '--import', keyFile], { env, allowFailure: true });
+      if (imported.exitCode !== 0)
+        return { method: 'gpg (secret key)', ok: false, message: lastLine(imported.stderr) };
+    }
+    const args = ['--batch', '--yes', '--quiet', '--pinentry-mode', 'loopback'];
+    if (!armoredKey) args.push('--passphrase-file', keyFile);
+    const run = await runCommand(gpg, [...args, '--output', target, '--decrypt', source], {
+      env,
+      allowFailure: true,
+      timeoutMs: 600_000,
+    });
+    const method = armoredKey ? 'gpg (secret key)' : 'gpg (passphrase file)';
+    return run.exitCode === 0
+      ? { method, ok: true, message: 'decrypted' }
+      : { method, ok: false, message: `gpg exit ${run.exitCode}: ${lastLine(run.stderr)}` };
   });
-  const method = armoredKey ? 'gpg (secret key)' : 'gpg (passphrase file)';
-  return run.exitCode === 0
-    ? { method, ok: true, message: 'decrypted' }
-    : { method, ok: false, message: `gpg exit ${run.exitCode}: ${lastLine(run.stderr)}` };
 }
 
 async function decryptOpenssl(

@@ -4,7 +4,15 @@
 // expired and one with no backup, bad input as exit 2 — and every original byte-identical afterwards.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,8 +81,11 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'key.txt'), 'correct horse battery staple');
   writeFileSync(join(dir, 'wrong.txt'), 'incorrect horse');
   const plain = join(dir, 'good-3.6.16.db');
+  // The fixture's own GnuPG home (never root's ~/.gnupg); its agent is stopped right after.
+  const gnupg = join(dir, 'gnupg');
+  mkdirSync(gnupg, { mode: 0o700 });
   const run = (command: string, args: string[]) => {
-    const result = spawnSync(command, args, { encoding: 'utf8' });
+    const result = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, GNUPGHOME: gnupg } });
     if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
   };
   run('gpg', [
@@ -89,6 +100,8 @@ beforeAll(async () => {
     join(dir, 'encrypted.db.gpg'),
     plain,
   ]);
+  run('gpgconf', ['--kill', 'gpg-agent']);
+  rmSync(gnupg, { recursive: true, force: true });
   run('openssl', [
     'enc',
     '-aes-256-cbc',
