@@ -38,6 +38,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const started = Date.now();
+  const namespacesBefore = harnessNamespaces();
   const say = (message: string) => process.stderr.write(`[test setup] ${message}\n`);
   // CLI tests run the compiled CLI: build it if sources changed (a no-op when `npm test` already did).
   const build = spawnSync(process.execPath, ['scripts/bootstrap.mjs'], { stdio: 'inherit' });
@@ -105,7 +106,27 @@ export default async function setup(project: TestProject): Promise<() => void> {
     reason: chromium.reason ?? null,
   });
   project.provide('docker', await prepareDocker(say));
-  return () => removeEmptyStateDir(project.config.env?.ETCD_CHAOS_STATE_DIR);
+  return () => {
+    removeEmptyStateDir(project.config.env?.ETCD_CHAOS_STATE_DIR);
+    // Nothing is left behind: a network namespace a test run left (an interrupted run once left one every time) fails
+    // the run here, named, rather than piling up on the machine unnoticed.
+    const leaked = harnessNamespaces().filter((name) => !namespacesBefore.includes(name));
+    if (leaked.length > 0) {
+      // vitest reports an error thrown here but still exits 0: the exit code is set as well.
+      process.exitCode = 1;
+      throw new Error(`the test run left ${leaked.length} network namespace(s) behind: ${leaked.join(', ')}`);
+    }
+  };
+}
+
+/** The harness's network namespaces on this machine (`ec<run>-<member>-<n>`); none without root or iproute2. */
+function harnessNamespaces(): string[] {
+  const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  if (listed.status !== 0) return [];
+  return listed.stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => /^ec[0-9a-f]+-/.test(name));
 }
 
 /**

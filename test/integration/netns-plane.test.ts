@@ -1,6 +1,7 @@
 // The netns plane reuses the addresses of released members once its /24 runs out: a `run --repeat 5` of the quick
 // suite starts ~250 members in one run (it ran out at the 4th repetition before, every later scenario an error).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NetnsPlane } from '../../harness/cluster/network/netns.js';
@@ -53,5 +54,19 @@ describe.runIf(isRoot)('netns plane', () => {
     expect(third.host).toBe(first.host);
     expect(await reachable(third)).toBe(true);
     expect(await reachable(second)).toBe(true);
+  });
+
+  // An interrupted `run` (SIGINT while a cluster starts) closed its session with an attach in flight: the namespace
+  // being made was left behind by every such run (3 of 3 runs of run-command's SIGINT/SIGTERM tests left one).
+  it('dispose waits for an attach in flight, deletes its namespace, and refuses attaches after it', async () => {
+    const shortId = Math.random().toString(16).slice(2, 8);
+    journal = RunJournal.open(`netns-test-${shortId}`);
+    plane = await NetnsPlane.create(shortId, journal);
+    const inFlight = plane.attachMember('m1');
+    await plane.dispose();
+    const network = await inFlight;
+    expect(network.namespace).toBeDefined();
+    expect(existsSync(`/run/netns/${network.namespace}`)).toBe(false);
+    await expect(plane.attachMember('m2')).rejects.toThrow(/the run is closing/);
   });
 });

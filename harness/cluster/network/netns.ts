@@ -1,6 +1,9 @@
 // The netns plane: a bridge per run (`ec<id>`, 10.213.N.1 for clients, .2 for peer proxies) and one network
 // namespace per member (10.213.N.11+, standard ports 2379/2380/2381). Isolation is real: a blackhole route to the
 // peer-proxy address cuts the member's outbound raft traffic, a downed link cuts everything.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { HarnessError, ToolMissingError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { RunJournal } from '../../runstate/journal.js';
@@ -12,6 +15,10 @@ const SUBNET_PREFIX = '10.213';
 /** Member host numbers in the /24: .1 and .2 are the bridge's (clients, peer proxies). */
 const FIRST_HOST = 11;
 const LAST_HOST = 250;
+/** Where `ip netns` keeps its named namespaces: a namespace exists while its file does. */
+const NETNS_DIR = '/run/netns';
+const DELETE_ATTEMPTS = 3;
+const DELETE_RETRY_MS = 200;
 
 export class NetnsPlane implements NetworkPlane {
   readonly mode = 'netns' as const;
@@ -19,7 +26,11 @@ export class NetnsPlane implements NetworkPlane {
   private nextHost = FIRST_HOST;
   /** Host numbers whose member was released, oldest first: reused once the /24 runs out (a long run or --repeat). */
   private readonly releasedHosts: number[] = [];
+  /** Namespaces created and not yet deleted: a failed delete keeps its namespace here for dispose() to retry. */
   private readonly members = new Set<string>();
+  /** Attaches in progress: dispose() waits for them, else a namespace made after its sweep would outlive the run. */
+  private readonly attaching = new Set<Promise<unknown>>();
+  private disposed = false;
 
   private constructor(
     private readonly lastHost: number,
@@ -81,7 +92,19 @@ export class NetnsPlane implements NetworkPlane {
     );
   }
 
-  async attachMember(label: string): Promise<MemberNetwork> {
+  attachMember(label: string): Promise<MemberNetwork> {
+    // A run interrupted (SIGINT) while a cluster starts closes its session with an attach in flight: measured, the
+    // namespace it was creating was left behind by every interrupted `run` (`ec<id>-c1m1-11`).
+    if (this.disposed)
+      return Promise.reject(new HarnessError('netns plane: the run is closing; no new member'));
+    const attach = this.attach(label);
+    this.attaching.add(attach);
+    const forget = () => this.attaching.delete(attach);
+    attach.then(forget, forget);
+    return attach;
+  }
+
+  private async attach(label: string): Promise<MemberNetwork> {
     const reused = this.nextHost > this.lastHost ? this.releasedHosts.shift() : undefined;
     if (this.nextHost > this.lastHost && reused === undefined)
       throw new HarnessError(
@@ -131,21 +154,35 @@ export class NetnsPlane implements NetworkPlane {
       cutLink: () => batch(ip, [`link set ${hostLink} down`]),
       restoreLink: () => batch(ip, [`link set ${hostLink} up`]),
       release: async () => {
-        if (!this.members.delete(namespace)) return;
-        await runCommand(ip, ['netns', 'delete', namespace], { allowFailure: true });
-        this.releasedHosts.push(index);
+        if (!this.members.has(namespace)) return;
+        // Its address is reused only once the namespace is gone; a failed delete leaves it to dispose().
+        if (await this.deleteNamespace(namespace)) this.releasedHosts.push(index);
       },
     };
   }
 
+  /** Deletes a namespace; true when it is gone (also when it was gone already). */
+  private async deleteNamespace(namespace: string): Promise<boolean> {
+    const result = await runCommand(this.ip, ['netns', 'delete', namespace], { allowFailure: true });
+    const gone = !existsSync(join(NETNS_DIR, namespace));
+    if (gone) this.members.delete(namespace);
+    else log('netns delete %s failed: %s', namespace, result.stderr.trim());
+    return gone;
+  }
+
   async dispose(): Promise<void> {
-    const commands = [...this.members].map((namespace) => `netns delete ${namespace}`);
-    this.members.clear();
-    commands.push(`link delete ${this.bridge}`);
-    await runCommand(this.ip, ['-force', '-batch', '-'], {
-      input: `${commands.join('\n')}\n`,
-      allowFailure: true,
-    });
+    this.disposed = true;
+    await Promise.allSettled([...this.attaching]);
+    for (let attempt = 1; attempt <= DELETE_ATTEMPTS && this.members.size > 0; attempt++) {
+      if (attempt > 1) await delay(DELETE_RETRY_MS * attempt);
+      for (const namespace of [...this.members]) await this.deleteNamespace(namespace);
+    }
+    await runCommand(this.ip, ['link', 'delete', this.bridge], { allowFailure: true });
+    // Throwing keeps the run's journal, so the next run (or `etcd-chaos cleanup`) deletes what is left.
+    if (this.members.size > 0)
+      throw new HarnessError(
+        `netns plane: could not delete network namespaces ${[...this.members].join(', ')} after ${DELETE_ATTEMPTS} attempts; \`etcd-chaos cleanup\` will retry`,
+      );
   }
 }
 
