@@ -17,6 +17,7 @@ const META_BYTES = 64;
 const NO_FREELIST = 0xffffffffffffffffn;
 const MAX_DEPTH = 64;
 const READ_AHEAD_BYTES = 1024 * 1024;
+const READ_AHEAD_BLOCKS = 4;
 /** Problems listed by `check()` before it stops counting details (bbolt's Check reports them all; nobody reads 10k). */
 const MAX_PROBLEMS = 50;
 
@@ -311,20 +312,29 @@ export class BboltFile implements Disposable {
     return { id, flags: bytes.readUInt16LE(8), count: bytes.readUInt16LE(10), overflow, bytes, start: 0 };
   }
 
-  private block: { offset: number; bytes: Buffer } | undefined;
+  /** The most recently used read-ahead blocks, newest last. */
+  private readonly blocks: { offset: number; bytes: Buffer }[] = [];
 
   /**
-   * `length` bytes at `offset`, through a one-block read-ahead cache: bbolt allocates pages mostly in order, so a tree
-   * walk reads the file nearly sequentially and one 1 MiB read serves hundreds of pages.
+   * `length` bytes at `offset`, through a few read-ahead blocks: bbolt allocates pages mostly in order, so a tree walk
+   * reads the file nearly sequentially and one 1 MiB read serves hundreds of pages. More than one block, because the
+   * walk goes back to a branch page between runs of leaves: with one block, each such visit threw the leaves' block
+   * away and read it again (measured on a 1.3 GiB snapshot: 1.18 s in reads against 0.54 s for the file once).
    */
   private readCached(offset: number, length: number): Buffer {
-    const block = this.block;
-    if (block && offset >= block.offset && offset + length <= block.offset + block.bytes.length)
-      return block.bytes.subarray(offset - block.offset, offset - block.offset + length);
+    const blocks = this.blocks;
+    for (let index = blocks.length - 1; index >= 0; index--) {
+      const block = blocks[index] as { offset: number; bytes: Buffer };
+      if (offset >= block.offset && offset + length <= block.offset + block.bytes.length) {
+        if (index !== blocks.length - 1) blocks.push(...blocks.splice(index, 1));
+        return block.bytes.subarray(offset - block.offset, offset - block.offset + length);
+      }
+    }
     const blockBytes = Math.min(Math.max(length, READ_AHEAD_BYTES), this.dataBytes - offset);
     const bytes = Buffer.allocUnsafe(blockBytes);
     readFully(this.fd, bytes, offset);
-    this.block = { offset, bytes };
+    blocks.push({ offset, bytes });
+    if (blocks.length > READ_AHEAD_BLOCKS) blocks.shift();
     return bytes.subarray(0, length);
   }
 }

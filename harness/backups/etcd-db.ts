@@ -144,7 +144,13 @@ export function scanKeyBucket(db: BboltFile, meta: EtcdMeta, options: ScanOption
     if (rev.main <= hashRevision) {
       const dropped =
         rev.main <= compactRevision && keep !== undefined && keep.size > 0 && !keep.has(revKey(rev));
-      if (!dropped) hasher.update(entry.key).update(entry.value);
+      if (!dropped) {
+        // A leaf stores the value right after the key: one checksum call over both halves the calls (2M for 1M keys).
+        const { key, value } = entry;
+        if (value.buffer === key.buffer && value.byteOffset === key.byteOffset + key.length)
+          hasher.update(new Uint8Array(key.buffer, key.byteOffset, key.length + value.length));
+        else hasher.update(key).update(value);
+      }
     }
     const kv = parseKeyValue(entry.value);
     if (!kv) {

@@ -12,7 +12,8 @@ export interface SnapshotDigest {
   readonly sizeBytes: number;
   /** SHA-256 of the whole file (hex). */
   readonly sha256: string;
-  /** SHA-256 of all but the last 32 bytes (hex): what a trailer must equal. Undefined for files under 32 bytes. */
+  /** SHA-256 of all but the last 32 bytes (hex): what a trailer must equal. Undefined for files under 32 bytes, or
+   * when not asked for. */
   readonly bodySha256: string | undefined;
   /** The last 32 bytes (hex). */
   readonly lastBytes: string | undefined;
@@ -27,11 +28,16 @@ export function hasTrailer(sizeBytes: number): boolean {
 /** Reads `source` once; with `copyTo`, writes an identical copy (created 0600, never over an existing file). */
 export async function digestSnapshot(
   source: string,
-  options: { copyTo?: string; signal?: AbortSignal } = {},
+  options: {
+    copyTo?: string;
+    signal?: AbortSignal;
+    /** Also the digest of all but the last 32 bytes (default true): a second SHA-256 pass over the bytes. */
+    trailer?: boolean;
+  } = {},
 ): Promise<SnapshotDigest> {
   const startedAt = performance.now();
   const whole = createHash('sha256');
-  const body = createHash('sha256');
+  const body = options.trailer === false ? undefined : createHash('sha256');
   let tail = Buffer.alloc(0);
   let sizeBytes = 0;
   const copy = options.copyTo ? await open(options.copyTo, 'wx', 0o600) : undefined;
@@ -43,7 +49,7 @@ export async function digestSnapshot(
       // Hold the last 32 bytes back from the body digest until the end of the file is known.
       const joined = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
       const cut = Math.max(0, joined.length - TRAILER_BYTES);
-      if (cut > 0) body.update(joined.subarray(0, cut));
+      if (cut > 0) body?.update(joined.subarray(0, cut));
       tail = Buffer.from(joined.subarray(cut));
       if (copy) await writeAll(copy, chunk);
     }
@@ -55,7 +61,7 @@ export async function digestSnapshot(
   return {
     sizeBytes,
     sha256: whole.digest('hex'),
-    bodySha256: complete ? body.digest('hex') : undefined,
+    bodySha256: complete && body ? body.digest('hex') : undefined,
     lastBytes: complete ? tail.toString('hex') : undefined,
     durationMs: Math.round(performance.now() - startedAt),
   };

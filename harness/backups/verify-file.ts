@@ -70,7 +70,8 @@ export async function verifyBackupFile(
   // The inode's ctime moves with any write and cannot be set back: with the SHA-256 before and after, it proves the
   // file was not touched in between (the SHA-256 "before" is computed while the restore reads the file too).
   const statBefore = await stat(options.path);
-  const before = digestSnapshot(options.path);
+  // An encrypted file's trailer is inside it: only the decrypted bytes' digest needs the second (body) SHA-256.
+  const before = digestSnapshot(options.path, { trailer: encryption === 'none' });
   let view: PrivateFile | undefined;
   try {
     if (encryption !== 'none') {
@@ -164,7 +165,7 @@ export async function verifyBackupFile(
     // The file is read for the last time by the restore and the reader: the SHA-256 after runs beside the member's start.
     const after = Promise.all([inspection, status, drill ? restored : undefined]).then(() => {
       ctx.step(`${options.label}: SHA-256 after`);
-      return digestSnapshot(options.path);
+      return digestSnapshot(options.path, { trailer: false });
     });
     const [inspected, statusRun, drillRecord] = await Promise.all([inspection, status, drill]);
     if (statusRun) ctx.recordTool(`${tool} snapshot status of ${options.label}`, statusRun);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BboltFile, BboltFormatError } from '../../harness/backups/bbolt.js';
-import { Crc32c, crc32c } from '../../harness/backups/crc32c.js';
+import { CRC32C_IMPLEMENTATION, Crc32c, crc32c } from '../../harness/backups/crc32c.js';
 import { parseBucketRevision, readEtcdMeta, scanKeyBucket } from '../../harness/backups/etcd-db.js';
 import { KeyTable } from '../../harness/backups/key-table.js';
 import { digestSnapshot, hasTrailer } from '../../harness/backups/snapshot-file.js';
@@ -37,6 +37,22 @@ describe('crc32c', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
     const bytes = Buffer.from('the quick brown fox jumps over the lazy dog, twice over');
     expect(new Crc32c().update(bytes, 0, 7).update(bytes, 7).digest()).toBe(crc32c(bytes));
+  });
+
+  it('uses the native implementation here, and it agrees with the JavaScript one on every length and split', () => {
+    expect(CRC32C_IMPLEMENTATION).toBe('native (@node-rs/crc32)');
+    const bytes = Buffer.from(Array.from({ length: 1_000 }, (_, index) => (index * 7919 + 13) % 256));
+    for (const [start, cut, end] of [
+      [0, 0, 0],
+      [0, 1, 1],
+      [3, 10, 11],
+      [5, 333, 1_000],
+      [0, 999, 1_000],
+    ] as const) {
+      const native = new Crc32c().update(bytes, start, cut).update(bytes, cut, end).digest();
+      const js = new Crc32c().updateInJs(bytes, start, cut).updateInJs(bytes, cut, end).digest();
+      expect(native).toBe(js);
+    }
   });
 });
 
