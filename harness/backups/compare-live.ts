@@ -1,5 +1,6 @@
 // Compares a snapshot's keys with a live cluster (`--compare-endpoints`): a keys-only range at the snapshot revision,
-// or, when the cluster compacted past it, the live keys not modified since (the only ones both sides must agree on).
+// or, when the cluster compacted past it, the live keys not modified since (the only ones both sides must agree on);
+// a cluster that never reached the snapshot's revision is told apart from one that cannot be read.
 import type { LiveComparisonRecord } from '../checks/backup-files.js';
 import type { ClientTls } from '../cluster/clients.js';
 import { etcdctlTlsArgs } from '../cluster/etcdctl.js';
@@ -53,6 +54,19 @@ export async function compareWithLive(input: {
     return { ...base, mode: 'at-revision', ...compare(snapshot, live, () => true) };
   }
   const message = toolError(atRevision);
+  // A linearizable range refused as a future revision: the cluster is readable and its history never reached the
+  // snapshot's revision, so the snapshot cannot be from it (another cluster, or one restored from an older backup).
+  if (/future revision/i.test(message))
+    return {
+      ...base,
+      mode: 'not-reached',
+      notReached: { message },
+      comparedKeys: 0,
+      onlyInSnapshot: [],
+      onlyInCluster: [],
+      differentRevision: [],
+      mismatchCount: 0,
+    };
   if (!/compacted/i.test(message))
     return {
       ...base,

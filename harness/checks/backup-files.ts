@@ -235,8 +235,10 @@ export interface LiveComparisonRecord {
   /** The range at the snapshot revision failed: the cluster compacted past it (with its current compaction). */
   readonly compacted?: { readonly message: string };
   /** Full comparison at the snapshot revision, or the partial one at the current revision after a compaction. */
-  readonly mode: 'at-revision' | 'unchanged-since' | 'unreachable';
+  readonly mode: 'at-revision' | 'unchanged-since' | 'not-reached' | 'unreachable';
   readonly unreachable?: string;
+  /** The range at the snapshot revision was refused as a future revision: the cluster's history is shorter. */
+  readonly notReached?: { readonly message: string };
   readonly comparedKeys: number;
   /** Keys in one and not the other, or with another modification revision (samples). */
   readonly onlyInSnapshot: readonly string[];
@@ -263,7 +265,7 @@ export function checkMatchesLive(record: LiveComparisonRecord): CheckOutcome {
       ? `another revision: ${record.differentRevision.slice(0, 5).join(', ')}`
       : '',
   ].filter(Boolean);
-  const observed = `${record.mode === 'at-revision' ? `range at revision ${record.snapshotRevision}` : record.mode === 'unchanged-since' ? `revision ${record.snapshotRevision} compacted (${record.compacted?.message ?? ''}); compared the ${record.comparedKeys} live keys not modified since it${record.changedSince !== undefined ? ` (${record.changedSince} modified later, not comparable)` : ''}` : `unreachable: ${record.unreachable}`}; ${record.mismatchCount} mismatch(es)${samples.length ? `: ${samples.join('; ')}` : ''}`;
+  const observed = `${record.mode === 'at-revision' ? `range at revision ${record.snapshotRevision}` : record.mode === 'unchanged-since' ? `revision ${record.snapshotRevision} compacted (${record.compacted?.message ?? ''}); compared the ${record.comparedKeys} live keys not modified since it${record.changedSince !== undefined ? ` (${record.changedSince} modified later, not comparable)` : ''}` : record.mode === 'not-reached' ? `revision ${record.snapshotRevision} not reached (${record.notReached?.message ?? ''})` : `unreachable: ${record.unreachable}`}; ${record.mismatchCount} mismatch(es)${samples.length ? `: ${samples.join('; ')}` : ''}`;
   if (record.mode === 'unreachable')
     return {
       ...base,
@@ -273,11 +275,31 @@ export function checkMatchesLive(record: LiveComparisonRecord): CheckOutcome {
       observed,
       measurements,
     };
+  if (record.mode === 'not-reached')
+    return {
+      ...base,
+      verdict: 'fail',
+      reason: `the live cluster has not reached the snapshot's revision ${record.snapshotRevision} (${record.notReached?.message ?? ''}): the snapshot is not from its history (another cluster, or one restored from an older backup)`,
+      expected,
+      observed,
+      measurements,
+    };
+  // No live key unchanged since a compacted snapshot revision: nothing was compared, which is no evidence either way.
+  if (record.mode === 'unchanged-since' && record.comparedKeys === 0)
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      reason: `the cluster compacted revision ${record.snapshotRevision} and no live key is unchanged since it (${record.changedSince ?? 0} modified later): nothing the snapshot holds can be compared`,
+      expected,
+      observed,
+      measurements,
+    };
+  // The samples are at most five per kind: the total says how far apart the two are.
   if (record.mismatchCount > 0)
     return {
       ...base,
       verdict: 'fail',
-      reason: `the snapshot and the live cluster differ at revision ${record.snapshotRevision}: ${samples.join('; ')}`,
+      reason: `the snapshot and the live cluster differ at revision ${record.snapshotRevision} in ${record.mismatchCount} key(s): ${samples.join('; ')}`,
       expected,
       observed,
       measurements,

@@ -29,7 +29,11 @@ export function toolRunOf(result: ToolRun): ToolRun {
 /** First meaningful error line of a tool's output (etcdutl prints `Error: ...` after log lines). */
 export function toolError(run: ToolRun): string {
   const text = `${run.stderr}\n${run.stdout}`;
-  const errorLine = text.split('\n').find((line) => /^Error:|\berror\b/i.test(line));
+  const lines = text.split('\n');
+  // The tool's own `Error:` line first: etcdctl's client logs a JSON warning with an `"error"` field before it (e.g.
+  // `retrying of unary invoker failed` before `Error: etcdserver: mvcc: required revision has been compacted`).
+  const errorLine =
+    lines.find((line) => /^Error:/.test(line)) ?? lines.find((line) => /\berror\b/i.test(line));
   return (errorLine ?? text.trim().split('\n').pop() ?? '').trim().slice(0, 500);
 }
 

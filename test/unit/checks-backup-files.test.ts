@@ -14,11 +14,14 @@ import {
   checkFreshness,
   checkGaps,
   checkIntegrity,
+  checkMatchesLive,
   checkRestorable,
   checkRetention,
   type IntegrityRecord,
+  type LiveComparisonRecord,
 } from '../../harness/checks/backup-files.js';
 import { checkEncryptionRoundTrip } from '../../harness/checks/backup-guide.js';
+import { toolError } from '../../harness/procedures/tool-run.js';
 
 const DAY = 86_400_000;
 const SHA = 'a'.repeat(64);
@@ -91,6 +94,46 @@ describe('checkRestorable', () => {
     });
     expect(alarm.reason).toMatch(/NOSPACE alarm the snapshot carries \(2 member entries\).*alarm disarm/);
     expect(checkRestorable({ ...base, notAttempted: 'needs --allow-no-hash' }).verdict).toBe('inconclusive');
+  });
+});
+
+describe('checkMatchesLive', () => {
+  const same: LiveComparisonRecord = {
+    file: 'backup.db',
+    endpoints: 'https://10.0.0.1:2379',
+    snapshotRevision: 121,
+    mode: 'at-revision',
+    comparedKeys: 90,
+    onlyInSnapshot: [],
+    onlyInCluster: [],
+    differentRevision: [],
+    mismatchCount: 0,
+  };
+  it('passes equal keys, fails a difference with its count, and a cluster short of the revision', () => {
+    expect(checkMatchesLive(same).verdict).toBe('pass');
+    const differs = checkMatchesLive({ ...same, onlyInCluster: ['/b/0', '/b/1'], mismatchCount: 200 });
+    expect(differs.verdict).toBe('fail');
+    expect(differs.reason).toBe(
+      'the snapshot and the live cluster differ at revision 121 in 200 key(s): only in the cluster: /b/0, /b/1',
+    );
+    const short = checkMatchesLive({
+      ...same,
+      mode: 'not-reached',
+      notReached: { message: 'Error: etcdserver: mvcc: required revision is a future revision' },
+      comparedKeys: 0,
+    });
+    expect(short.verdict).toBe('fail');
+    expect(short.reason).toMatch(/has not reached the snapshot's revision 121 \(Error: .*future revision\)/);
+  });
+
+  it('after a compaction: passes the keys unchanged since, and judges nothing when none is', () => {
+    const compacted = { ...same, mode: 'unchanged-since' as const, compacted: { message: 'compacted' } };
+    expect(checkMatchesLive({ ...compacted, comparedKeys: 120, changedSince: 60 }).verdict).toBe('pass');
+    const none = checkMatchesLive({ ...compacted, comparedKeys: 0, changedSince: 180 });
+    expect(none.verdict).toBe('inconclusive');
+    expect(none.reason).toMatch(
+      /compacted revision 121 and no live key is unchanged since it \(180 modified later\)/,
+    );
   });
 });
 
@@ -230,6 +273,19 @@ describe('parsers and names', () => {
       'etcd member m1 failed to start: etcd exited (code 1) (etcd: Failed to validate schema: version "3.7.0" is not supported)',
     );
     expect(startFailureOf('timed out')).toBe('timed out');
+  });
+
+  it("a tool's error is its own `Error:` line, not the client's JSON warning before it", () => {
+    const warning =
+      '{"level":"warn","msg":"retrying of unary invoker failed","error":"rpc error: code = OutOfRange desc = etcdserver: mvcc: required revision has been compacted"}';
+    const run = { command: 'etcdctl get', exitCode: 1, stdout: '', durationMs: 10 };
+    expect(
+      toolError({
+        ...run,
+        stderr: `${warning}\nError: etcdserver: mvcc: required revision has been compacted\n`,
+      }),
+    ).toBe('Error: etcdserver: mvcc: required revision has been compacted');
+    expect(toolError({ ...run, stderr: `${warning}\n` })).toBe(warning);
   });
 
   it('which etcd wrote a file, from its meta buckets', () => {
