@@ -219,6 +219,7 @@ export default defineScenario({
           recovery: {
             deleteMs,
             compactMs,
+            compactError: compacted.exitCode === 0 ? undefined : toolError(compacted),
             defragMs,
             disarmMs,
             totalMs,

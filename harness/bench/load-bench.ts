@@ -12,6 +12,7 @@ import { ClusterSpec } from '../cluster/spec.js';
 import type { ClusterMember, StartedCluster } from '../cluster/types.js';
 import { HarnessError } from '../errors.js';
 import { compact, endpointStatus } from '../procedures/maintenance.js';
+import { toolError } from '../procedures/tool-run.js';
 import { Session } from '../session.js';
 import { runCommand } from '../util/exec.js';
 import { sleep } from '../util/wait.js';
@@ -152,7 +153,8 @@ function summarize(
 async function compactAll(cluster: StartedCluster): Promise<void> {
   const { statuses } = await endpointStatus(cluster);
   const revision = Math.max(...statuses.map((status) => status.revision));
-  await compact(cluster, revision);
+  const compacted = await compact(cluster, revision);
+  if (compacted.exitCode !== 0) throw new HarnessError(`compact ${revision} failed: ${toolError(compacted)}`);
 }
 
 /**

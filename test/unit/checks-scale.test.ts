@@ -249,6 +249,24 @@ describe('quota.production', () => {
       }).verdict,
     ).toBe('fail');
   });
+  // Seen on 3.6.16 at the 8 GiB quota: `compact --physical` timed out at etcdctl's 5 s default, writes came back
+  // after the disarm, and the db was still 7.4 GiB: that "recovery" passed before.
+  it('fails a recovery whose compaction failed or that left the db near the quota', () => {
+    const timedOut = checkProductionRecovery({
+      ...record,
+      recovery: { ...record.recovery!, compactError: 'Error: context deadline exceeded' },
+    });
+    expect(timedOut.verdict).toBe('fail');
+    expect(timedOut.reason).toMatch(/the compaction failed: Error: context deadline exceeded/);
+    const stillFull = checkProductionRecovery({
+      ...record,
+      recovery: { ...record.recovery!, dbSizeAfterBytes: 7.4 * GiB },
+    });
+    expect(stillFull.verdict).toBe('fail');
+    expect(stillFull.reason).toMatch(
+      /still 7577\.6 MiB after the defrag, over 50 % of the 8192\.0 MiB quota/,
+    );
+  });
   it('is inconclusive when skipped for disk space', () => {
     const skipped = { ...record, skipped: 'needs 30 GiB free', recovery: undefined };
     expect(checkProductionNoSpace(skipped).verdict).toBe('inconclusive');
