@@ -39,6 +39,9 @@ export async function compareWithLive(input: {
     '',
     '--from-key',
     '--keys-only',
+    // etcdctl's default 5 s is too short for a keys-only range over a production keyspace; the process timeout
+    // below (300 s) stays the bound.
+    '--command-timeout=290s',
     ...extra,
     '-w',
     'json',
