@@ -32,6 +32,9 @@ export interface TimeChartSpec {
 
 const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2'];
 const MARGIN = { top: 28, right: 16, bottom: 34, left: 92 };
+/** Height of the line a grouped bar chart's legend takes under its title. */
+const LEGEND_LINE = 18;
+const BAR_LABEL_ROOM = 14;
 
 export function escapeXml(text: string): string {
   return text.replace(
@@ -191,9 +194,11 @@ export function groupedBarChart(spec: {
   readonly height?: number;
 }): string {
   const width = spec.width ?? 860;
-  const height = spec.height ?? 240;
+  // The legend gets a line of its own under the title: long group labels (the defrag strategies) ran into the title.
+  const height = spec.height ?? 240 + LEGEND_LINE;
+  const plotTop = MARGIN.top + LEGEND_LINE;
   const plotWidth = width - MARGIN.left - MARGIN.right;
-  const plotHeight = height - MARGIN.top - MARGIN.bottom - 16;
+  const plotHeight = height - plotTop - MARGIN.bottom - 16;
   const panelWidth = plotWidth / Math.max(1, spec.metrics.length);
   const parts: string[] = [
     `<text x="${MARGIN.left}" y="16" class="chart-title">${escapeXml(spec.title)}</text>`,
@@ -208,8 +213,9 @@ export function groupedBarChart(spec: {
     );
     values.forEach((value, groupIndex) => {
       const left = panelLeft + 15 + groupIndex * barWidth;
-      const barHeight = value === null ? 0 : (value / max) * plotHeight;
-      const top = MARGIN.top + plotHeight - barHeight;
+      // The tallest bar leaves room above it for its value label.
+      const barHeight = value === null ? 0 : (value / max) * (plotHeight - BAR_LABEL_ROOM);
+      const top = plotTop + plotHeight - barHeight;
       const color = PALETTE[groupIndex % PALETTE.length];
       parts.push(
         `<rect class="bar" x="${left.toFixed(1)}" y="${top.toFixed(1)}" width="${(barWidth - 6).toFixed(1)}" height="${barHeight.toFixed(1)}" fill="${color}" data-value="${value ?? ''}"><title>${escapeXml(`${spec.groups[groupIndex]?.label}: ${value ?? 'n/a'}`)}</title></rect>`,
@@ -223,6 +229,6 @@ export function groupedBarChart(spec: {
         `<tspan fill="${PALETTE[index % PALETTE.length]}">■</tspan> ${escapeXml(group.label)}`,
     )
     .join('   ');
-  parts.push(`<text class="legend" x="${width - MARGIN.right}" y="16" text-anchor="end">${legend}</text>`);
+  parts.push(`<text class="legend" x="${MARGIN.left}" y="${16 + LEGEND_LINE}">${legend}</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(spec.title)}">${parts.join('')}</svg>`;
 }
