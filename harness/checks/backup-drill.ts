@@ -2,7 +2,7 @@
 // each fault), and does its retention step delete exactly what the retention says, never the newest good backup.
 // Pure functions over recorded runs.
 import { formatDuration } from '../backups/durations.js';
-import { type CheckOutcome, measure } from '../findings/finding.js';
+import { type CheckOutcome, measure, outcomeWith } from '../findings/finding.js';
 
 export interface ProducedFile {
   readonly name: string;
@@ -43,14 +43,7 @@ export function checkScriptHonest(record: ScriptRunRecord): CheckOutcome {
     measure('script duration', record.durationMs, 'ms'),
     measure('new backup files', record.produced.length, 'count'),
   ];
-  const outcome = (verdict: CheckOutcome['verdict'], reason: string): CheckOutcome => ({
-    ...base,
-    verdict,
-    reason,
-    expected,
-    observed,
-    measurements,
-  });
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   const describeBad = bad.map((file) => `${file.name} (${file.reason})`).join('; ');
   if (record.timedOut) return outcome('fail', `the script did not finish within its timeout`);
   if (record.exitCode === 0) {

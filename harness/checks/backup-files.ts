@@ -3,7 +3,7 @@
 // restorable backup, without gaps, for as long as the retention says. Pure functions over recorded facts.
 import type { BackupEntry } from '../backups/backup-dir.js';
 import { formatDuration } from '../backups/durations.js';
-import { type CheckOutcome, formatBytes, measure } from '../findings/finding.js';
+import { type CheckOutcome, formatBytes, measure, outcomeWith } from '../findings/finding.js';
 
 export type TrailerState = 'match' | 'mismatch' | 'absent' | 'partial';
 
@@ -58,14 +58,7 @@ export function checkIntegrity(record: IntegrityRecord): CheckOutcome {
   ].filter(Boolean);
   const observed = facts.join('; ');
   const measurements = [measure('file size', record.sizeBytes, 'bytes')];
-  const outcome = (verdict: CheckOutcome['verdict'], reason: string): CheckOutcome => ({
-    ...base,
-    verdict,
-    reason,
-    expected,
-    observed,
-    measurements,
-  });
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (record.sha256After !== record.sha256Before || record.metadataChanged)
     return outcome(
       'fail',
@@ -347,14 +340,7 @@ export function checkFreshness(record: BackupDirRecord): CheckOutcome {
     measure('backup files', record.entries.length, 'count'),
     ...(ageMs === undefined ? [] : [measure('newest restorable backup age', ageMs / 1000, 's')]),
   ];
-  const outcome = (verdict: CheckOutcome['verdict'], reason: string): CheckOutcome => ({
-    ...base,
-    verdict,
-    reason,
-    expected,
-    observed,
-    measurements,
-  });
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (record.entries.length === 0)
     return outcome(
       'fail',

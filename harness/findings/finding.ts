@@ -34,6 +34,13 @@ export interface FindingContext {
   readonly about: Pick<Claim, 'title' | 'source'>;
 }
 
+/** For a check whose outcomes differ only in verdict and reason: everything else is given once. */
+export function outcomeWith(
+  fixed: Omit<CheckOutcome, 'verdict' | 'reason'>,
+): (verdict: Verdict, reason: string) => CheckOutcome {
+  return (verdict, reason) => ({ ...fixed, verdict, reason });
+}
+
 export function toFinding(outcome: CheckOutcome, context: FindingContext): Finding {
   return {
     claim: outcome.claim,
