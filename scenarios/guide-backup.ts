@@ -56,6 +56,8 @@ export default defineScenario({
       retention: GUIDE_RETENTION,
       seedKeys: ctx.params.seedKeys,
       exerciseRetention: true,
+      // The shipped copy reads its paths from the environment (the guide's defaults stay as written).
+      pathMapping: undefined,
     });
 
     ctx.step('a snapshot for the encryption and cross-version checks');

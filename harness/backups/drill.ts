@@ -8,8 +8,19 @@
 // ETCD_CHAOS_DRILL_RUN and ETCD_CHAOS_DRILL_FAULT, and PATH with the cluster version's etcdctl and etcdutl first.
 // Not ETCDCTL_ENDPOINTS and friends: etcdctl refuses to start when a flag and its variable are both set, and most
 // scripts (the guide's too) pass flags.
-import { chmod, mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import {
   checkRetentionStep,
   checkScriptHonest,
@@ -17,7 +28,7 @@ import {
   type ProducedFile,
 } from '../checks/backup-drill.js';
 import { mountSizeLimitedDir } from '../cluster/data-dir-mount.js';
-import type { StartedCluster } from '../cluster/types.js';
+import type { ClusterMember, StartedCluster } from '../cluster/types.js';
 import { describeError, InputError } from '../errors.js';
 import type { FaultRunner } from '../faults/runner.js';
 import { type CheckOutcome, measure } from '../findings/finding.js';
@@ -29,8 +40,15 @@ import { checkLedger, readLedgerKeys } from '../workload/ledger-check.js';
 import type { LedgerWriter } from '../workload/ledger-writer.js';
 import { isSnapshotName } from './backup-dir.js';
 import type { RetentionPolicy } from './durations.js';
+import {
+  KUBEADM_ETCD_CERT_NAMES,
+  kubeadmPathRules,
+  mapScriptPaths,
+  type ScriptDirectories,
+  unmappedKubePaths,
+} from './script-paths.js';
 import { digestSnapshot } from './snapshot-file.js';
-import { verifyBackupFile } from './verify-file.js';
+import { slug, verifyBackupFile } from './verify-file.js';
 
 export const DRILL_FAULTS = [
   'none',
@@ -54,6 +72,11 @@ export interface DrillOptions {
   /** Kubernetes-like keys seeded before the runs (so a save takes long enough to be interrupted). */
   readonly seedKeys: number;
   readonly exerciseRetention: boolean;
+  /**
+   * The script's own fixed directories, when its kubeadm paths are to be mapped onto the drill's (README "drill");
+   * `undefined` runs the script as it is.
+   */
+  readonly pathMapping: ScriptDirectories | undefined;
 }
 
 export function parseDrillFaults(value: string | undefined): DrillFault[] {
@@ -81,6 +104,8 @@ interface DrillDirs {
   readonly backup: string;
   readonly remote: string;
   readonly bin: string;
+  /** The cluster's CA and client certificate under kubeadm's names (for scripts run with their paths mapped). */
+  readonly kubeadmPki: string;
 }
 
 export async function runDrill(ctx: ScenarioContext<unknown>, options: DrillOptions): Promise<void> {
@@ -97,9 +122,11 @@ export async function runDrill(ctx: ScenarioContext<unknown>, options: DrillOpti
     backup: join(root, 'backup'),
     remote: join(root, 'remote'),
     bin: join(root, 'bin'),
+    kubeadmPki: join(root, 'pki-etcd'),
   };
   for (const dir of [dirs.backup, dirs.remote, dirs.bin]) await mkdir(dir, { recursive: true, mode: 0o700 });
   await linkTools(cluster, dirs.bin);
+  if (options.pathMapping) await linkKubeadmPki(cluster, dirs.kubeadmPki);
   const produced: { name: string; path: string; verdict: ProducedFile['verdict']; at: number }[] = [];
   const rows: (string | number)[][] = [];
   try {
@@ -203,29 +230,22 @@ async function oneRun(
       })();
     }
     const before = new Set([...(await snapshotNames(backupDir)), ...(await snapshotNames(dirs.remote))]);
-    const env = {
-      ETCD_ENDPOINTS: leader.urls.client,
-      ETCD_CACERT: cluster.tls?.caFile ?? '',
-      ETCD_CERT: cluster.tls?.client.cert ?? '',
-      ETCD_KEY: cluster.tls?.client.key ?? '',
-      ETCD_BACKUP_DIR: backupDir,
-      ETCD_REMOTE_BACKUP_DIR: dirs.remote,
-      ETCD_CHAOS_DRILL_RUN: String(run),
-      ETCD_CHAOS_DRILL_FAULT: fault,
-      ETCDCTL_API: '3',
-      ETCDCTL_ENDPOINTS: undefined,
-      ETCDCTL_CACERT: undefined,
-      ETCDCTL_CERT: undefined,
-      ETCDCTL_KEY: undefined,
-      PATH: `${bin}:${process.env.PATH ?? ''}`,
-    };
+    const script = await scriptToRun(ctx, {
+      options,
+      dirs,
+      cluster,
+      leader,
+      backupDir,
+      bin,
+      label: `run ${run} (${fault})`,
+    });
     // Each run starts just after a wall-clock second turns: scripts name backups by the second (the guide's
     // `date +%Y%m%d-%H%M%S`), and two runs in one second wrote the same name, so the second run's file looked like
     // none at all ("exited 0 but wrote no backup file"), which no cron schedule would ever cause.
     await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000)));
     const started = performance.now();
-    const result = await runCommand(options.script, [], {
-      env,
+    const result = await runCommand(script, [], {
+      env: scriptEnvironment({ cluster, leader, dirs, backupDir, bin, run: String(run), fault }),
       allowFailure: true,
       timeoutMs: options.scriptTimeoutMs,
       signal: ctx.signal,
@@ -355,6 +375,97 @@ async function snapshotNames(dir: string): Promise<string[]> {
   return (await readdir(dir).catch(() => [] as string[])).filter(isSnapshotName);
 }
 
+interface ScriptPlace {
+  readonly cluster: StartedCluster;
+  /** The member the script saves from. */
+  readonly leader: ClusterMember;
+  readonly dirs: DrillDirs;
+  /** This run's backup dir (a size-limited tmpfs under the disk-full fault). */
+  readonly backupDir: string;
+  /** This run's tools (a corrupting etcdctl under the corrupt-save fault). */
+  readonly bin: string;
+}
+
+/** The script's environment (README "drill"), one definition for every run. */
+function scriptEnvironment(
+  place: ScriptPlace & { run: string; fault: string },
+): Record<string, string | undefined> {
+  const { cluster, leader, dirs } = place;
+  return {
+    ETCD_ENDPOINTS: leader.urls.client,
+    ETCD_CACERT: cluster.tls?.caFile ?? '',
+    ETCD_CERT: cluster.tls?.client.cert ?? '',
+    ETCD_KEY: cluster.tls?.client.key ?? '',
+    ETCD_BACKUP_DIR: place.backupDir,
+    ETCD_REMOTE_BACKUP_DIR: dirs.remote,
+    ETCD_CHAOS_DRILL_RUN: place.run,
+    ETCD_CHAOS_DRILL_FAULT: place.fault,
+    ETCDCTL_API: '3',
+    // etcdctl refuses a flag and its variable together; an operator's shell may export them.
+    ETCDCTL_ENDPOINTS: undefined,
+    ETCDCTL_CACERT: undefined,
+    ETCDCTL_CERT: undefined,
+    ETCDCTL_KEY: undefined,
+    PATH: `${place.bin}:${process.env.PATH ?? ''}`,
+  };
+}
+
+/**
+ * The script as it is, or (path mapping on) a copy with kubeadm's fixed paths mapped onto this run's cluster and
+ * dirs, kept as evidence with the substitutions it made. The user's file is only read.
+ */
+async function scriptToRun(
+  ctx: ScenarioContext<unknown>,
+  place: ScriptPlace & { options: DrillOptions; label: string },
+): Promise<string> {
+  const { options, dirs, cluster, leader } = place;
+  if (!options.pathMapping) return options.script;
+  const tls = cluster.tls;
+  const rules = kubeadmPathRules(
+    {
+      certDir: dirs.kubeadmPki,
+      clientCert: tls?.client.cert ?? '',
+      clientKey: tls?.client.key ?? '',
+      endpointHostPort: new URL(leader.urls.client).host,
+      dataDir: leader.dataDir,
+      binDir: place.bin,
+      backupDir: place.backupDir,
+      remoteDir: dirs.remote,
+    },
+    options.pathMapping,
+  );
+  const { text, applied } = mapScriptPaths(await readFile(options.script, 'utf8'), rules);
+  const copy = join(dirs.root, `script-${slug(place.label)}${extname(options.script)}`);
+  await writeFile(copy, text, { mode: 0o700 });
+  const left = unmappedKubePaths(text);
+  await ctx.evidence.text(
+    `backup-script-${slug(place.label)}.mapped.txt`,
+    [
+      `# ${options.script}, ${place.label}: kubeadm paths mapped onto the drill (README "drill")`,
+      ...(applied.length === 0
+        ? ['# no fixed path to map: the script reads the environment']
+        : applied.map((rule) => `# ${rule.from} -> ${rule.to} (${rule.count}x)`)),
+      ...(left.length > 0 ? [`# left as written (not a path the drill maps): ${left.join(', ')}`] : []),
+      '',
+      text,
+    ].join('\n'),
+  );
+  return copy;
+}
+
+/** The cluster's CA and client certificate under the names kubeadm gives /etc/kubernetes/pki/etcd's files. */
+async function linkKubeadmPki(cluster: StartedCluster, dir: string): Promise<void> {
+  const tls = cluster.tls;
+  if (!tls) return;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const links: [string, readonly string[]][] = [
+    [tls.caFile, KUBEADM_ETCD_CERT_NAMES.ca],
+    [tls.client.cert, KUBEADM_ETCD_CERT_NAMES.cert],
+    [tls.client.key, KUBEADM_ETCD_CERT_NAMES.key],
+  ];
+  for (const [target, names] of links) for (const name of names) await symlink(target, join(dir, name));
+}
+
 async function linkTools(cluster: StartedCluster, bin: string): Promise<void> {
   await symlink(cluster.binaries.etcdctl, join(bin, 'etcdctl'));
   if (cluster.binaries.etcdutl) await symlink(cluster.binaries.etcdutl, join(bin, 'etcdutl'));
@@ -426,19 +537,10 @@ async function exerciseRetention(
     planted.push({ location, name, path, ageMs: nowMs - takenAt.getTime() });
   }
   const leader = (await cluster.leader({ timeoutMs: 15_000 })) ?? cluster.members[0]!;
-  const result = await runCommand(input.options.script, [], {
-    env: {
-      ETCD_ENDPOINTS: leader.urls.client,
-      ETCD_CACERT: cluster.tls?.caFile ?? '',
-      ETCD_CERT: cluster.tls?.client.cert ?? '',
-      ETCD_KEY: cluster.tls?.client.key ?? '',
-      ETCD_BACKUP_DIR: dirs.backup,
-      ETCD_REMOTE_BACKUP_DIR: dirs.remote,
-      ETCD_CHAOS_DRILL_RUN: 'retention',
-      ETCD_CHAOS_DRILL_FAULT: 'none',
-      ETCDCTL_API: '3',
-      PATH: `${dirs.bin}:${process.env.PATH ?? ''}`,
-    },
+  const where = { cluster, leader, dirs, backupDir: dirs.backup, bin: dirs.bin };
+  const script = await scriptToRun(ctx, { ...where, options: input.options, label: 'retention run' });
+  const result = await runCommand(script, [], {
+    env: scriptEnvironment({ ...where, run: 'retention', fault: 'none' }),
     allowFailure: true,
     timeoutMs: input.options.scriptTimeoutMs,
   });

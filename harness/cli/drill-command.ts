@@ -2,10 +2,11 @@
 // load and faults, verifies what it wrote, judges its exit status and its retention step; the same reports as `run`.
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DRILL_FAULTS, type DrillOptions, parseDrillFaults, runDrill } from '../backups/drill.js';
 import { GUIDE_RETENTION, parseDuration, parseRetention } from '../backups/durations.js';
+import { GUIDE_SCRIPT_DIRECTORIES } from '../backups/script-paths.js';
 import { ClaimCatalogue } from '../claims/catalogue.js';
 import type { NetworkModeRequest } from '../cluster/network/plane.js';
 import { InputError } from '../errors.js';
@@ -26,6 +27,9 @@ interface DrillCliOptions {
   scriptTimeout: string;
   retention?: string;
   retentionCheck: boolean;
+  pathMapping: boolean;
+  scriptBackupDir: string;
+  scriptRemoteDir: string;
   seedKeys?: number;
   network: string;
   reportDir: string;
@@ -57,7 +61,29 @@ export async function normalizeDrillOptions(options: DrillCliOptions): Promise<D
     retention: options.retention === undefined ? GUIDE_RETENTION : parseRetention(options.retention),
     seedKeys: options.seedKeys ?? 3000,
     exerciseRetention: options.retentionCheck,
+    pathMapping: options.pathMapping
+      ? {
+          backupDirs: parseScriptDirs('--script-backup-dir', options.scriptBackupDir),
+          remoteDirs: parseScriptDirs('--script-remote-dir', options.scriptRemoteDir),
+        }
+      : undefined,
   };
+}
+
+function parseScriptDirs(option: string, value: string): string[] {
+  const dirs = value
+    .split(',')
+    .map((dir) => dir.trim())
+    .filter(Boolean);
+  for (const dir of dirs)
+    if (!isAbsolute(dir) || dir.replace(/\/+$/, '') === '')
+      throw new InputError(
+        `Expected \`${option}\` to be absolute directories other than /, got \`${dir}\`.`,
+        {
+          hint: `the directory your script writes to as it is written, e.g. ${option} /backup/etcd`,
+        },
+      );
+  return dirs;
 }
 
 /** The drill as a scenario, so it runs in a session with evidence, fault windows and every report format. */
@@ -102,6 +128,20 @@ export function registerDrill(program: Command, globals: () => GlobalOptions): v
     .option(
       '--no-retention-check',
       'do not plant aged backups and run the script once more to judge its retention',
+    )
+    .option(
+      '--no-path-mapping',
+      "run the script as it is; by default a copy runs with kubeadm's fixed paths (/etc/kubernetes/pki/etcd/*, https://127.0.0.1:2379, /var/lib/etcd, /usr/local/bin/etcdctl) and the script's own backup dirs mapped onto the drill's",
+    )
+    .option(
+      '--script-backup-dir <dirs>',
+      "the backup dir(s) your script writes to, as written in it (mapped to the drill's)",
+      GUIDE_SCRIPT_DIRECTORIES.backupDirs.join(','),
+    )
+    .option(
+      '--script-remote-dir <dirs>',
+      "the remote copy dir(s) your script copies to, as written in it (mapped to the drill's)",
+      GUIDE_SCRIPT_DIRECTORIES.remoteDirs.join(','),
     )
     .option(
       '--seed-keys <n>',

@@ -1,7 +1,7 @@
 // `etcd-chaos drill` on real TLS clusters: the guide's backup script reports success over a corrupt snapshot on 3.6
 // (its `etcdctl snapshot status` step prints help and exits 0) but not on 3.5, its remote retention (14 days) breaks
 // the guide's own summary (30 days), and a script that exits 0 after writing half a file fails with that reason.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ const GUIDE_SCRIPT = join(
   'guide-etcd-backup.sh',
 );
 const HALF_FILE = join(import.meta.dirname, '..', 'fixtures', 'backup-scripts', 'half-file.sh');
+const GUIDE_AS_PRINTED = join(import.meta.dirname, '..', 'fixtures', 'backup-scripts', 'guide-as-printed.sh');
 
 interface Finding {
   readonly claim: string;
@@ -105,5 +106,24 @@ describe('drill', () => {
     expect(run.reason).toMatch(/exited 0 after writing a backup that fails verification: etcd-.*\.db/);
     const integrity = findings.find((finding) => finding.claim === 'backup.intact');
     expect(integrity?.reason).toMatch(/^truncated/);
+  });
+
+  it("the guide's script as printed (kubeadm paths) runs with its paths mapped and touches none of the host's", () => {
+    const hostPaths = ['/backup/etcd', '/nfs/etcd-backup', '/etc/kubernetes/pki/etcd'];
+    const existedBefore = hostPaths.filter((path) => existsSync(path));
+    const findings = drill(GUIDE_AS_PRINTED, '3.6', 'none', ['--no-retention-check']);
+    const run = honesty(findings, 'run 1');
+    expect(run.verdict, run.reason).toBe('pass');
+    expect(findings.find((finding) => finding.claim === 'backup.intact')?.verdict).toBe('pass');
+    expect(hostPaths.filter((path) => existsSync(path))).toEqual(existedBefore);
+    const evidenceDir = join(dir, '3.6-none', 'evidence');
+    const mapped = readdirSync(evidenceDir, { recursive: true, encoding: 'utf8' }).find((name) =>
+      name.endsWith('.mapped.txt'),
+    );
+    if (!mapped) throw new Error(`no mapped script in ${evidenceDir}`);
+    const text = readFileSync(join(evidenceDir, mapped), 'utf8');
+    expect(text).toMatch(/# \/etc\/kubernetes\/pki\/etcd -> \S+pki-etcd \(6x\)/);
+    expect(text).toMatch(/# 127\.0\.0\.1:2379 -> \S+ \(2x\)/);
+    expect(text).toMatch(/# \/nfs\/etcd-backup -> \S+remote \(2x\)/);
   });
 });
