@@ -127,15 +127,10 @@ export function checkRetentionStep(record: RetentionStepRecord): CheckOutcome {
         `it keeps ${location} backups aged ${late.map((file) => formatDuration(file.ageMs)).join(', ')}, past the ${formatDuration(windowOf(location))} retention`,
       );
   }
-  if (problems.length > 0)
-    return { ...base, verdict: 'fail', reason: `${problems.join('; ')}.`, expected, observed, measurements };
-  return {
-    ...base,
-    verdict: 'pass',
-    reason:
-      'it kept every backup inside the retention, deleted the ones past it, and kept the newest good backup',
-    expected,
-    observed,
-    measurements,
-  };
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
+  if (problems.length > 0) return outcome('fail', `${problems.join('; ')}.`);
+  return outcome(
+    'pass',
+    'it kept every backup inside the retention, deleted the ones past it, and kept the newest good backup',
+  );
 }

@@ -259,55 +259,32 @@ export function checkMatchesLive(record: LiveComparisonRecord): CheckOutcome {
       : '',
   ].filter(Boolean);
   const observed = `${record.mode === 'at-revision' ? `range at revision ${record.snapshotRevision}` : record.mode === 'unchanged-since' ? `revision ${record.snapshotRevision} compacted (${record.compacted?.message ?? ''}); compared the ${record.comparedKeys} live keys not modified since it${record.changedSince !== undefined ? ` (${record.changedSince} modified later, not comparable)` : ''}` : record.mode === 'not-reached' ? `revision ${record.snapshotRevision} not reached (${record.notReached?.message ?? ''})` : `unreachable: ${record.unreachable}`}; ${record.mismatchCount} mismatch(es)${samples.length ? `: ${samples.join('; ')}` : ''}`;
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (record.mode === 'unreachable')
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `the live cluster could not be read: ${record.unreachable}`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome('inconclusive', `the live cluster could not be read: ${record.unreachable}`);
   if (record.mode === 'not-reached')
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `the live cluster has not reached the snapshot's revision ${record.snapshotRevision} (${record.notReached?.message ?? ''}): the snapshot is not from its history (another cluster, or one restored from an older backup)`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'fail',
+      `the live cluster has not reached the snapshot's revision ${record.snapshotRevision} (${record.notReached?.message ?? ''}): the snapshot is not from its history (another cluster, or one restored from an older backup)`,
+    );
   // No live key unchanged since a compacted snapshot revision: nothing was compared, which is no evidence either way.
   if (record.mode === 'unchanged-since' && record.comparedKeys === 0)
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `the cluster compacted revision ${record.snapshotRevision} and no live key is unchanged since it (${record.changedSince ?? 0} modified later): nothing the snapshot holds can be compared`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      `the cluster compacted revision ${record.snapshotRevision} and no live key is unchanged since it (${record.changedSince ?? 0} modified later): nothing the snapshot holds can be compared`,
+    );
   // The samples are at most five per kind: the total says how far apart the two are.
   if (record.mismatchCount > 0)
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `the snapshot and the live cluster differ at revision ${record.snapshotRevision} in ${record.mismatchCount} key(s): ${samples.join('; ')}`,
-      expected,
-      observed,
-      measurements,
-    };
-  return {
-    ...base,
-    verdict: 'pass',
-    reason:
-      record.mode === 'at-revision'
-        ? `the live cluster at revision ${record.snapshotRevision} holds exactly the snapshot's ${record.comparedKeys} keys`
-        : `the cluster compacted revision ${record.snapshotRevision}, so only the ${record.comparedKeys} live keys not modified since could be compared, and the snapshot holds each at the same revision (keys deleted or changed after the snapshot cannot be judged)`,
-    expected,
-    observed,
-    measurements,
-  };
+    return outcome(
+      'fail',
+      `the snapshot and the live cluster differ at revision ${record.snapshotRevision} in ${record.mismatchCount} key(s): ${samples.join('; ')}`,
+    );
+  return outcome(
+    'pass',
+    record.mode === 'at-revision'
+      ? `the live cluster at revision ${record.snapshotRevision} holds exactly the snapshot's ${record.comparedKeys} keys`
+      : `the cluster compacted revision ${record.snapshotRevision}, so only the ${record.comparedKeys} live keys not modified since could be compared, and the snapshot holds each at the same revision (keys deleted or changed after the snapshot cannot be judged)`,
+  );
 }
 
 /** A backup directory's listing with the verdict on each verified file (newest first until one is restorable). */
@@ -388,35 +365,18 @@ export function checkGaps(record: BackupDirRecord): CheckOutcome {
     ? `${gaps.length} interval(s); longest ${formatDuration(longest.ms)} (${longest.from.name} → ${longest.to.name})`
     : `${record.entries.length} backup file(s): no interval to measure`;
   const measurements = longest ? [measure('longest gap', longest.ms / 1000, 's')] : [];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (record.entries.length < 2)
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `${record.entries.length} backup file(s): gaps need at least two`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome('inconclusive', `${record.entries.length} backup file(s): gaps need at least two`);
   if (tooLong.length > 0)
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `${tooLong.length} gap(s) longer than ${formatDuration(record.maxAgeMs)}: ${tooLong
+    return outcome(
+      'fail',
+      `${tooLong.length} gap(s) longer than ${formatDuration(record.maxAgeMs)}: ${tooLong
         .slice(0, 3)
         .map((gap) => `${formatDuration(gap.ms)} between ${gap.from.name} and ${gap.to.name}`)
         .join('; ')}`,
-      expected,
-      observed,
-      measurements,
-    };
-  return {
-    ...base,
-    verdict: 'pass',
-    reason: `no gap longer than ${formatDuration(record.maxAgeMs)}`,
-    expected,
-    observed,
-    measurements,
-  };
+    );
+  return outcome('pass', `no gap longer than ${formatDuration(record.maxAgeMs)}`);
 }
 
 /**
@@ -438,30 +398,15 @@ export function checkRetention(record: BackupDirRecord): CheckOutcome {
     ? `${record.entries.length} file(s); oldest ${oldest.name}, ${formatDuration(spanMs)} old${beyond.length ? `; ${beyond.length} older than the window plus one interval` : ''}`
     : 'no backup files';
   const measurements = [measure('oldest backup age', spanMs / 1000, 's')];
-  if (!oldest)
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `no backup in ${record.dir}`,
-      expected,
-      observed,
-      measurements,
-    };
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
+  if (!oldest) return outcome('fail', `no backup in ${record.dir}`);
   if (spanMs < record.retentionMs - record.maxAgeMs)
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `the backups cover only ${formatDuration(spanMs)} of the ${formatDuration(record.retentionMs)} the retention promises (a restore point from ${formatDuration(record.retentionMs)} ago does not exist; deleted too early, or the backups started recently)`,
-      expected,
-      observed,
-      measurements,
-    };
-  return {
-    ...base,
-    verdict: 'pass',
-    reason: `backups go back ${formatDuration(spanMs)}${beyond.length ? `; ${beyond.length} file(s) kept beyond the window (not deleted by a retention step)` : ''}`,
-    expected,
-    observed,
-    measurements,
-  };
+    return outcome(
+      'fail',
+      `the backups cover only ${formatDuration(spanMs)} of the ${formatDuration(record.retentionMs)} the retention promises (a restore point from ${formatDuration(record.retentionMs)} ago does not exist; deleted too early, or the backups started recently)`,
+    );
+  return outcome(
+    'pass',
+    `backups go back ${formatDuration(spanMs)}${beyond.length ? `; ${beyond.length} file(s) kept beyond the window (not deleted by a retention step)` : ''}`,
+  );
 }

@@ -1,6 +1,6 @@
 // Checks of the guide's backup advice beyond the script: encryption that round-trips byte for byte, and the "Snapshot
 // restore failure" advice to restore with another etcd version. Pure functions over recorded runs.
-import { type CheckOutcome, measure } from '../findings/finding.js';
+import { type CheckOutcome, measure, outcomeWith } from '../findings/finding.js';
 import type { RestoreDrillRecord } from './backup-files.js';
 
 export interface EncryptionRecord {
@@ -31,16 +31,10 @@ export function checkEncryptionRoundTrip(record: EncryptionRecord): CheckOutcome
     record.decrypted && !record.identical ? 'the decrypted file differs from the snapshot' : '',
     !record.wrongKeyRefused ? 'a wrong key "decrypted" it without an error' : '',
   ].filter(Boolean);
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   return problems.length > 0
-    ? { ...base, verdict: 'fail', reason: `${problems.join('; ')}.`, expected, observed, measurements }
-    : {
-        ...base,
-        verdict: 'pass',
-        reason: `the snapshot came back byte for byte, and the wrong key was refused`,
-        expected,
-        observed,
-        measurements,
-      };
+    ? outcome('fail', `${problems.join('; ')}.`)
+    : outcome('pass', `the snapshot came back byte for byte, and the wrong key was refused`);
 }
 
 export function checkCrossVersionRestore(from: string, record: RestoreDrillRecord): CheckOutcome {
@@ -63,14 +57,11 @@ export function checkCrossVersionRestore(from: string, record: RestoreDrillRecor
     ? `restored: revision ${record.observed.revision}, ${record.observed.keys} keys, HashKV ${Object.values(record.observed.hashes).join(', ')}; file: revision ${record.expected?.revision}, ${record.expected?.liveKeys} keys, KV hash ${record.expected?.kvHash}`
     : problems.join('; ');
   const measurements = [measure('drill duration', record.durationMs, 'ms')];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   return problems.length > 0
-    ? { ...base, verdict: 'fail', reason: problems.join('; '), expected, observed, measurements }
-    : {
-        ...base,
-        verdict: 'pass',
-        reason: `restored with ${record.tool}; the member of etcd ${record.etcdVersion} holds the same revision, keys and KV hash`,
-        expected,
-        observed,
-        measurements,
-      };
+    ? outcome('fail', problems.join('; '))
+    : outcome(
+        'pass',
+        `restored with ${record.tool}; the member of etcd ${record.etcdVersion} holds the same revision, keys and KV hash`,
+      );
 }

@@ -1,6 +1,6 @@
 // Check of the backup I/O claim: put latency and throughput while `snapshot save` streams a production-size db,
 // against windows of the same load without a snapshot. Pure function over what the backup-io scenario recorded.
-import { type CheckOutcome, formatBytes, measure } from '../findings/finding.js';
+import { type CheckOutcome, formatBytes, measure, outcomeWith } from '../findings/finding.js';
 
 /** A stretch of the load: without a snapshot (`quiet`) or while one was being saved. */
 export interface LoadWindowStats {
@@ -71,29 +71,22 @@ export function checkBackupIoImpact(record: BackupIoRecord): CheckOutcome {
     measure('puts/s during snapshot', duringRate, 'puts/s'),
     measure('throughput ratio', throughputRatio, 'ratio'),
   ];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (
     quiet.length === 0 ||
     during.length === 0 ||
     snapshotPuts < MIN_SNAPSHOT_PUTS ||
     !Number.isFinite(p99Ratio)
   )
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `too little load measured during the snapshots (${snapshotPuts} puts over ${(snapshotMs / 1000).toFixed(1)} s; at least ${MIN_SNAPSHOT_PUTS} needed): a larger --scale gives longer snapshots`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      `too little load measured during the snapshots (${snapshotPuts} puts over ${(snapshotMs / 1000).toFixed(1)} s; at least ${MIN_SNAPSHOT_PUTS} needed): a larger --scale gives longer snapshots`,
+    );
   const spike = p99Ratio >= IO_SPIKE.p99Ratio || throughputRatio <= IO_SPIKE.throughputRatio;
-  return {
-    ...base,
-    verdict: spike ? 'pass' : 'fail',
-    reason: spike
+  return outcome(
+    spike ? 'pass' : 'fail',
+    spike
       ? `the snapshot cost writes: p99 ×${p99Ratio.toFixed(2)}, throughput ${(throughputRatio * 100).toFixed(0)} % of quiet; the guide's advice to back up in low-traffic windows holds here`
       : `no I/O spike: p99 ×${p99Ratio.toFixed(2)} and throughput ${(throughputRatio * 100).toFixed(0)} % of quiet stay inside the bounds; on this host a backup of this size need not wait for a low-traffic window`,
-    expected,
-    observed,
-    measurements,
-  };
+  );
 }

@@ -1,5 +1,5 @@
 // Checks of snapshot and restore claims: pure functions over what the scenarios recorded.
-import { type CheckOutcome, formatBytes, measure } from '../findings/finding.js';
+import { type CheckOutcome, formatBytes, measure, outcomeWith } from '../findings/finding.js';
 import type { SnapshotStatus } from '../procedures/snapshot.js';
 import type { LedgerCheck } from '../workload/ledger-check.js';
 
@@ -135,27 +135,19 @@ export function checkRestoreLosesAfterSnapshot(record: RestoreRecord): CheckOutc
     measure('acknowledged after snapshot', record.acknowledgedAfterSnapshot, 'count'),
     measure('present after restore', present, 'count'),
   ];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (record.acknowledgedAfterSnapshot === 0) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: 'no write was acknowledged after the snapshot, so the loss window was not exercised',
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      'no write was acknowledged after the snapshot, so the loss window was not exercised',
+    );
   }
-  return {
-    ...base,
-    verdict: present === 0 ? 'pass' : 'fail',
-    reason:
-      present === 0
-        ? 'the restore holds exactly the snapshot: later acknowledged writes are gone, as documented'
-        : 'writes acknowledged after the snapshot appear in the restored cluster: the snapshot is not what it claims',
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    present === 0 ? 'pass' : 'fail',
+    present === 0
+      ? 'the restore holds exactly the snapshot: later acknowledged writes are gone, as documented'
+      : 'writes acknowledged after the snapshot appear in the restored cluster: the snapshot is not what it claims',
+  );
 }
 
 export interface RefuseExistingRecord {

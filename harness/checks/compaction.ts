@@ -2,7 +2,7 @@
 // compacts on schedule, old revisions become unreadable and revisions within the retention stay readable. Pure
 // functions over the members' logs, the ledger and two `etcdctl get --rev` probes; plus the schedule etcd derives
 // from a retention (etcd docs op-guide/maintenance.md "Auto Compaction", v3.3.3 and later).
-import { type CheckOutcome, type Measurement, measure } from '../findings/finding.js';
+import { type CheckOutcome, type Measurement, measure, outcomeWith } from '../findings/finding.js';
 
 /** One periodic compaction, as the compacting member (the leader) logged it. */
 export interface CompactionEvent {
@@ -220,29 +220,21 @@ export function checkPeriodicCompaction(record: PeriodicCompactionRecord): Check
     `${during.length} compaction(s) in ${(observedSpanMs / 1000).toFixed(1)} s of writes (about ${expectedCompactions} due) at revisions ${during.map((event) => event.revision).join(', ') || 'none'}; ` +
     `intervals ${intervals.join(', ') || 'none'} ms; compacted history ${lags.map((entry) => entry.lagMs).join(', ') || 'n/a'} ms old at each compaction; ` +
     `get --rev=${old.revision}: ${old.exitCode === 0 ? `"${old.output}"` : old.output}; get --rev=${recent.revision}: ${recent.exitCode === 0 ? `"${recent.output}"` : recent.output}`;
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (problems.length === 0 && (during.length < 2 || !oldCompacted)) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `the writes lasted ${observedSpanMs} ms, too short to see two compactions and the oldest revision compacted: run longer (full intensity) to judge the schedule`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      `the writes lasted ${observedSpanMs} ms, too short to see two compactions and the oldest revision compacted: run longer (full intensity) to judge the schedule`,
+    );
   }
   const guide = periodicSchedule(8 * HOUR_MS);
-  return {
-    ...base,
-    verdict: problems.length === 0 ? 'pass' : 'fail',
-    reason:
-      (problems.length === 0
-        ? `compacted every ${(intervals.reduce((sum, value) => sum + value, 0) / intervals.length / 1000).toFixed(2)} s on average (retention ${record.retentionMs / 1000} s), always to a revision older than the retention; the old revision is gone ("${COMPACTED}") and the recent one readable.`
-        : `${problems.join('; ')}.`) +
+  return outcome(
+    problems.length === 0 ? 'pass' : 'fail',
+    (problems.length === 0
+      ? `compacted every ${(intervals.reduce((sum, value) => sum + value, 0) / intervals.length / 1000).toFixed(2)} s on average (retention ${record.retentionMs / 1000} s), always to a revision older than the retention; the old revision is gone ("${COMPACTED}") and the recent one readable.`
+      : `${problems.join('; ')}.`) +
       ` With the guide's --auto-compaction-retention=8h the same rules give: the first compaction ${guide.firstCompactionAfterMs / HOUR_MS} h after a member starts (restarts reset the wait), then one every ${guide.intervalMs / HOUR_MS} h (the interval is capped at an hour since v3.3.3), each keeping 8 h of history, so between ${(guide.historyKeptMs.min / HOUR_MS).toFixed(1)} and ${(guide.historyKeptMs.max / HOUR_MS).toFixed(1)} h are kept (etcd docs op-guide/maintenance.md "Auto Compaction").`,
-    expected,
-    observed,
-    measurements,
-  };
+  );
 }
 
 export interface IdleCompactionRecord {
@@ -279,23 +271,22 @@ export function checkIdleCompaction(record: IdleCompactionRecord): CheckOutcome 
       measure('observed after the first', spanMs, 'ms'),
     ],
   };
+  const outcome = outcomeWith(base);
   if (events.length === 0 || due < 1 || spanMs < 1.5 * intervalMs) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `observed for ${spanMs} ms after the first compaction: at least 1.5 intervals (${1.5 * intervalMs} ms) are needed to see whether it repeats`,
-    };
+    return outcome(
+      'inconclusive',
+      `observed for ${spanMs} ms after the first compaction: at least 1.5 intervals (${1.5 * intervalMs} ms) are needed to see whether it repeats`,
+    );
   }
   const holds = record.skipsUnchangedRevision ? repeats === 0 : repeats >= 1;
-  return {
-    ...base,
-    verdict: holds ? 'pass' : 'fail',
-    reason: holds
+  return outcome(
+    holds ? 'pass' : 'fail',
+    holds
       ? record.skipsUnchangedRevision
         ? `as the capability table says for ${record.version}: after the start-up compaction nothing was compacted while the revision stood still ("on schedule" means every interval while the keyspace changes)`
         : `as the capability table says for ${record.version}: the same revision was compacted ${repeats} more times, once per interval (harmless: etcd answers "required revision has been compacted" and the compactor counts it as done)`
       : record.skipsUnchangedRevision
         ? `the unchanged revision was compacted ${repeats} more times, though ${record.version} is expected to skip it (capability table out of date?)`
         : `no repeat compaction while idle, though ${record.version} is expected to compact every interval (capability table out of date?)`,
-  };
+  );
 }

@@ -1,7 +1,13 @@
 // Checks of the defrag-blocking claim: the write stall while a member defragments, through that member and across
 // the cluster, for each strategy (the naive member order, the leader last, leadership moved away first), and the
 // recommendation that follows. Pure functions over what the defrag-blocking scenario recorded.
-import { type CheckOutcome, formatBytes, type Measurement, measure } from '../findings/finding.js';
+import {
+  type CheckOutcome,
+  formatBytes,
+  type Measurement,
+  measure,
+  outcomeWith,
+} from '../findings/finding.js';
 
 export const DEFRAG_STRATEGIES = ['naive', 'leader-last', 'move-leader'] as const;
 export type DefragStrategy = (typeof DEFRAG_STRATEGIES)[number];
@@ -132,37 +138,21 @@ function judgeStall(
   what: string,
 ): CheckOutcome {
   const failures = failedSteps(steps);
-  if (failures.length > 0)
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `defrag failed: ${failures.join('; ')}`,
-      expected,
-      observed,
-      measurements,
-    };
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
+  if (failures.length > 0) return outcome('fail', `defrag failed: ${failures.join('; ')}`);
   const judged = steps.filter((step) => durationOf(step) >= MIN_DEFRAG_MS);
   if (judged.length === 0)
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `no defrag lasted ${MIN_DEFRAG_MS} ms (${steps.map((step) => `${Math.round(durationOf(step))} ms`).join(', ') || 'none ran'}): the db is too small to tell a stall from the load's gaps; use a larger --scale`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      `no defrag lasted ${MIN_DEFRAG_MS} ms (${steps.map((step) => `${Math.round(durationOf(step))} ms`).join(', ') || 'none ran'}): the db is too small to tell a stall from the load's gaps; use a larger --scale`,
+    );
   const unblocked = judged.filter((step) => stallOf(step) < STALL_SHARE * durationOf(step));
-  return {
-    ...base,
-    verdict: unblocked.length === 0 ? 'pass' : 'fail',
-    reason:
-      unblocked.length === 0
-        ? `${what} stopped for ${judged.map((step) => `${((stallOf(step) / durationOf(step)) * 100).toFixed(0)} %`).join(', ')} of the defrag`
-        : `${what} went on during ${unblocked.map((step) => `${step.member} (${step.strategy}): longest stall ${Math.round(stallOf(step))} ms of ${Math.round(durationOf(step))} ms`).join('; ')}`,
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    unblocked.length === 0 ? 'pass' : 'fail',
+    unblocked.length === 0
+      ? `${what} stopped for ${judged.map((step) => `${((stallOf(step) / durationOf(step)) * 100).toFixed(0)} %`).join(', ')} of the defrag`
+      : `${what} went on during ${unblocked.map((step) => `${step.member} (${step.strategy}): longest stall ${Math.round(stallOf(step))} ms of ${Math.round(durationOf(step))} ms`).join('; ')}`,
+  );
 }
 
 /** Per strategy: the longest stall of writes through the members not being defragmented, and the total time. */
@@ -221,40 +211,27 @@ export function checkMoveLeaderStrategy(record: DefragBlockingRecord): CheckOutc
     ]),
   ];
   const failures = failedSteps(record.steps.filter((step) => step.strategy === 'move-leader'));
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (failures.length > 0 || moved.length === 0)
-    return {
-      ...base,
-      verdict: failures.length > 0 ? 'fail' : 'inconclusive',
-      reason:
-        failures.length > 0
-          ? `defrag failed: ${failures.join('; ')}`
-          : 'leadership was never moved (no move-leader step ran)',
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      failures.length > 0 ? 'fail' : 'inconclusive',
+      failures.length > 0
+        ? `defrag failed: ${failures.join('; ')}`
+        : 'leadership was never moved (no move-leader step ran)',
+    );
   const judged = moved.filter((step) => durationOf(step) >= MIN_DEFRAG_MS);
   if (judged.length === 0)
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `the former leader's defrag took ${moved.map((step) => `${Math.round(durationOf(step))} ms`).join(', ')}, under ${MIN_DEFRAG_MS} ms: too short to judge; use a larger --scale`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      `the former leader's defrag took ${moved.map((step) => `${Math.round(durationOf(step))} ms`).join(', ')}, under ${MIN_DEFRAG_MS} ms: too short to judge; use a larger --scale`,
+    );
   const stalled = judged.filter((step) => step.othersStallMs >= STALL_SHARE * durationOf(step));
-  return {
-    ...base,
-    verdict: stalled.length === 0 ? 'pass' : 'fail',
-    reason:
-      stalled.length === 0
-        ? `with leadership moved away, the other members kept acknowledging writes (longest stall ${judged.map((step) => `${Math.round(step.othersStallMs)} ms of a ${Math.round(durationOf(step))} ms defrag`).join(', ')}); ${recommendation}`
-        : `the other members stalled even with leadership moved away: ${stalled.map((step) => `${Math.round(step.othersStallMs)} ms of ${Math.round(durationOf(step))} ms`).join(', ')}`,
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    stalled.length === 0 ? 'pass' : 'fail',
+    stalled.length === 0
+      ? `with leadership moved away, the other members kept acknowledging writes (longest stall ${judged.map((step) => `${Math.round(step.othersStallMs)} ms of a ${Math.round(durationOf(step))} ms defrag`).join(', ')}); ${recommendation}`
+      : `the other members stalled even with leadership moved away: ${stalled.map((step) => `${Math.round(step.othersStallMs)} ms of ${Math.round(durationOf(step))} ms`).join(', ')}`,
+  );
 }
 
 /** The strategy with the shortest stall of the members not being defragmented (ties: the shorter total). */

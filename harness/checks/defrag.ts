@@ -1,6 +1,6 @@
 // Checks of the defragmentation claim: after compaction, defrag shrinks each member's db file towards the size in
 // use. Pure functions over endpoint status before and after `etcdctl defrag`.
-import { type CheckOutcome, formatBytes, measure } from '../findings/finding.js';
+import { type CheckOutcome, formatBytes, measure, outcomeWith } from '../findings/finding.js';
 
 /** One member's sizes as `etcdctl endpoint status` reports them. */
 export interface DbSizes {
@@ -53,35 +53,21 @@ export function checkDefragShrinks(record: DefragRecord): CheckOutcome {
     measure('reclaimed', before.dbSizeBytes - after.dbSizeBytes, 'bytes'),
     measure('after / in use before', after.dbSizeBytes / before.dbSizeInUseBytes, 'ratio'),
   ];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (![before.dbSizeBytes, before.dbSizeInUseBytes, after.dbSizeBytes].every(Number.isFinite)) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: 'endpoint status did not report db size and db size in use (etcd before 3.4?)',
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      'endpoint status did not report db size and db size in use (etcd before 3.4?)',
+    );
   }
   if (record.defragExitCode !== 0) {
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `etcdctl defrag failed: ${record.defragError ?? `exit ${record.defragExitCode}`}`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome('fail', `etcdctl defrag failed: ${record.defragError ?? `exit ${record.defragExitCode}`}`);
   }
   if (reclaimable < MIN_RECLAIMABLE_BYTES) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `only ${formatBytes(reclaimable)} was free before defrag (less than ${formatBytes(MIN_RECLAIMABLE_BYTES)}): the workload did not fragment the db enough to judge`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      `only ${formatBytes(reclaimable)} was free before defrag (less than ${formatBytes(MIN_RECLAIMABLE_BYTES)}): the workload did not fragment the db enough to judge`,
+    );
   }
   const problems: string[] = [];
   if (after.dbSizeBytes >= before.dbSizeBytes)
@@ -92,15 +78,10 @@ export function checkDefragShrinks(record: DefragRecord): CheckOutcome {
     problems.push(
       `the db is still ${formatBytes(after.dbSizeBytes)}, above ${formatBytes(bound)} (in use before defrag + tolerance)`,
     );
-  return {
-    ...base,
-    verdict: problems.length === 0 ? 'pass' : 'fail',
-    reason:
-      problems.length === 0
-        ? `defrag returned ${formatBytes(before.dbSizeBytes - after.dbSizeBytes)} (${((1 - after.dbSizeBytes / before.dbSizeBytes) * 100).toFixed(0)} %) to the file system; the db is now ${(after.dbSizeBytes / before.dbSizeInUseBytes).toFixed(2)}× the size that was in use`
-        : problems.join('; '),
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    problems.length === 0 ? 'pass' : 'fail',
+    problems.length === 0
+      ? `defrag returned ${formatBytes(before.dbSizeBytes - after.dbSizeBytes)} (${((1 - after.dbSizeBytes / before.dbSizeBytes) * 100).toFixed(0)} %) to the file system; the db is now ${(after.dbSizeBytes / before.dbSizeInUseBytes).toFixed(2)}× the size that was in use`
+      : problems.join('; '),
+  );
 }

@@ -1,7 +1,7 @@
 // Check of the memory claim: resident memory of each member against keyspace size, anonymous (Go heap, raft log,
 // index) and file-backed (the mmap'd bbolt db) apart, against the guide's "etcd process uses 1–2 GB". Pure
 // function over /proc samples the memory-footprint scenario took.
-import { type CheckOutcome, formatBytes, measure } from '../findings/finding.js';
+import { type CheckOutcome, formatBytes, measure, outcomeWith } from '../findings/finding.js';
 
 export interface MemorySample {
   readonly member: string;
@@ -47,28 +47,16 @@ export function checkMemoryFootprint(record: MemoryRecord): CheckOutcome {
     ]),
     ...(slope === undefined ? [] : [measure('anonymous bytes per db byte', slope, 'ratio')]),
   ];
-  if (full.length === 0)
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: 'no sample at the full keyspace after a full read',
-      expected,
-      observed,
-      measurements,
-    };
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
+  if (full.length === 0) return outcome('inconclusive', 'no sample at the full keyspace after a full read');
   const over = full.filter((sample) => sample.rssBytes > GUIDE_MEMORY_BYTES);
   const largest = full.reduce((a, b) => (b.rssBytes > a.rssBytes ? b : a));
-  return {
-    ...base,
-    verdict: over.length === 0 ? 'pass' : 'fail',
-    reason:
-      over.length === 0
-        ? `at most ${formatBytes(largest.rssBytes)} resident (${largest.member}); ${slope === undefined ? '' : `anonymous memory grows by ${slope.toFixed(2)} bytes per db byte`}`
-        : `${over.map((sample) => `${sample.member} holds ${formatBytes(sample.rssBytes)}`).join(', ')}, above the guide's 2 GB`,
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    over.length === 0 ? 'pass' : 'fail',
+    over.length === 0
+      ? `at most ${formatBytes(largest.rssBytes)} resident (${largest.member}); ${slope === undefined ? '' : `anonymous memory grows by ${slope.toFixed(2)} bytes per db byte`}`
+      : `${over.map((sample) => `${sample.member} holds ${formatBytes(sample.rssBytes)}`).join(', ')}, above the guide's 2 GB`,
+  );
 }
 
 /** Least-squares slope of anonymous memory over db size (after full reads, all members). */

@@ -2,7 +2,7 @@
 // latency on every peer proxy). Every write the leader serves waits for one follower's acknowledgement, so no put
 // can be faster than the round trip; the curve shows where the guide's 10 ms starts to cost. Pure function over what
 // the peer-rtt scenario recorded.
-import { type CheckOutcome, measure } from '../findings/finding.js';
+import { type CheckOutcome, measure, outcomeWith } from '../findings/finding.js';
 
 export interface RttStep {
   /** Round trip added between every pair of members (half of it on each direction's peer proxy). */
@@ -64,31 +64,23 @@ export function checkPeerRtt(record: PeerRttRecord): CheckOutcome {
     measure(`puts/s at ${step.rttMs} ms RTT`, step.putsPerSecond, 'puts/s'),
   ]);
   if (knee !== undefined) measurements.push(measure('knee (throughput < half)', knee, 'ms'));
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (!baseline || steps.length < 2 || steps.some((step) => step.puts < 20))
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `${!baseline ? 'no baseline step (0 ms)' : steps.length < 2 ? 'only one step' : 'a step acknowledged fewer than 20 puts'}: nothing to compare`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      `${!baseline ? 'no baseline step (0 ms)' : steps.length < 2 ? 'only one step' : 'a step acknowledged fewer than 20 puts'}: nothing to compare`,
+    );
   const short = steps.filter((step) => step.rttMs > 0 && step.minMs < RTT_SHARE * step.rttMs);
   const at10 = steps.find((step) => step.rttMs === 10);
-  return {
-    ...base,
-    verdict: short.length === 0 ? 'pass' : 'fail',
-    reason:
-      short.length === 0
-        ? `no put beat the added round trip (fastest ${steps
-            .filter((step) => step.rttMs > 0)
-            .map((step) => `${step.minMs.toFixed(1)} ms at ${step.rttMs} ms`)
-            .join(
-              ', ',
-            )})${at10 ? ` (at the guide's 10 ms: p50 ${at10.p50Ms.toFixed(1)} ms, p99 ${at10.p99Ms.toFixed(1)} ms, ${((at10.putsPerSecond / baseline.putsPerSecond) * 100).toFixed(0)} % of the baseline throughput)` : ''}${knee === undefined ? '' : `; throughput halves from ${knee} ms`}`
-        : `puts finished faster than the added RTT at ${short.map((step) => `${step.rttMs} ms (fastest ${step.minMs.toFixed(1)} ms)`).join(', ')}: the latency toxic did not reach the raft path`,
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    short.length === 0 ? 'pass' : 'fail',
+    short.length === 0
+      ? `no put beat the added round trip (fastest ${steps
+          .filter((step) => step.rttMs > 0)
+          .map((step) => `${step.minMs.toFixed(1)} ms at ${step.rttMs} ms`)
+          .join(
+            ', ',
+          )})${at10 ? ` (at the guide's 10 ms: p50 ${at10.p50Ms.toFixed(1)} ms, p99 ${at10.p99Ms.toFixed(1)} ms, ${((at10.putsPerSecond / baseline.putsPerSecond) * 100).toFixed(0)} % of the baseline throughput)` : ''}${knee === undefined ? '' : `; throughput halves from ${knee} ms`}`
+      : `puts finished faster than the added RTT at ${short.map((step) => `${step.rttMs} ms (fastest ${step.minMs.toFixed(1)} ms)`).join(', ')}: the latency toxic did not reach the raft path`,
+  );
 }

@@ -1,6 +1,6 @@
 // Checks of the quorum claims: a 3-member cluster losing one member, then two. Pure functions over what the quorum
 // scenario recorded (the ledger, probe outcomes, recovery times).
-import { type CheckOutcome, type Measurement, measure } from '../findings/finding.js';
+import { type CheckOutcome, type Measurement, measure, outcomeWith } from '../findings/finding.js';
 import type { AcknowledgedWrite, Ledger } from '../workload/ledger.js';
 import type { LedgerCheck } from '../workload/ledger-check.js';
 import { perSecond } from '../workload/windows.js';
@@ -87,16 +87,12 @@ export function checkOneLoss(record: OneLossRecord): CheckOutcome {
     measure('failed or ambiguous on survivors during', failuresOnSurvivors.length, 'count'),
     measure('acknowledged writes missing', record.ledgerCheck.missing.length, 'count'),
   ];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (before.length === 0) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason:
-        'no write was acknowledged through the survivors before the loss: there is no baseline to compare with',
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      'no write was acknowledged through the survivors before the loss: there is no baseline to compare with',
+    );
   }
   const problems: string[] = [];
   if (during.length === 0)
@@ -111,17 +107,12 @@ export function checkOneLoss(record: OneLossRecord): CheckOutcome {
     problems.push(
       `the ledger check failed (${lossDuring} of the missing writes were acknowledged during the loss): ${record.ledgerCheck.summary}`,
     );
-  return {
-    ...base,
-    verdict: problems.length === 0 ? 'pass' : 'fail',
-    reason:
-      problems.length === 0
-        ? `with ${record.lost} down, the two survivors kept acknowledging writes at ${(ratio * 100).toFixed(0)} % of their earlier rate (longest pause ${gapMs} ms), and every acknowledged write is present`
-        : problems.join('; '),
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    problems.length === 0 ? 'pass' : 'fail',
+    problems.length === 0
+      ? `with ${record.lost} down, the two survivors kept acknowledging writes at ${(ratio * 100).toFixed(0)} % of their earlier rate (longest pause ${gapMs} ms), and every acknowledged write is present`
+      : problems.join('; '),
+  );
 }
 
 /** The longest time in `span` without an acknowledgement (edges included: from the start, until the end). */

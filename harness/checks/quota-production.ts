@@ -1,7 +1,7 @@
 // Checks of the production quota claim: with the guide's 8 GiB --quota-backend-bytes and a production keyspace,
 // the NOSPACE refusal near the quota, and the recovery (delete, compact, defrag, disarm), with their timings. Pure
 // functions over what the quota-production scenario recorded.
-import { type CheckOutcome, formatBytes, measure } from '../findings/finding.js';
+import { type CheckOutcome, formatBytes, measure, outcomeWith } from '../findings/finding.js';
 import { NO_SPACE_MESSAGE } from './quota.js';
 
 export interface QuotaProductionRecord {
@@ -56,8 +56,8 @@ export function checkProductionNoSpace(record: QuotaProductionRecord): CheckOutc
     measure('db size at NOSPACE', record.dbSizeAtNoSpaceBytes, 'bytes'),
     measure('peak member resident memory', record.peakMemberRssBytes ?? Number.NaN, 'bytes'),
   ];
-  if (record.skipped)
-    return { ...base, verdict: 'inconclusive', reason: record.skipped, expected, observed, measurements };
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
+  if (record.skipped) return outcome('inconclusive', record.skipped);
   const problems: string[] = [];
   if (!record.noSpaceMessage?.includes(NO_SPACE_MESSAGE))
     problems.push(record.noSpaceMessage ? `refused with "${record.noSpaceMessage}"` : 'no write was refused');
@@ -66,17 +66,12 @@ export function checkProductionNoSpace(record: QuotaProductionRecord): CheckOutc
     problems.push(
       `refused at ${formatBytes(record.dbSizeAtNoSpaceBytes)}, below ${NOSPACE_NEAR_QUOTA * 100} % of the quota`,
     );
-  return {
-    ...base,
-    verdict: problems.length === 0 ? 'pass' : 'fail',
-    reason:
-      problems.length === 0
-        ? `NOSPACE after ${((record.timeToNoSpaceMs ?? 0) / 1000).toFixed(1)} s of filling, at ${((record.dbSizeAtNoSpaceBytes / record.quotaBytes) * 100).toFixed(0)} % of the quota`
-        : problems.join('; '),
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    problems.length === 0 ? 'pass' : 'fail',
+    problems.length === 0
+      ? `NOSPACE after ${((record.timeToNoSpaceMs ?? 0) / 1000).toFixed(1)} s of filling, at ${((record.dbSizeAtNoSpaceBytes / record.quotaBytes) * 100).toFixed(0)} % of the quota`
+      : problems.join('; '),
+  );
 }
 
 /** After the filler is deleted, compacted and defragmented, the db must be back under this share of the quota. */
@@ -104,15 +99,12 @@ export function checkProductionRecovery(record: QuotaProductionRecord): CheckOut
         measure('db size after defrag', recovery.dbSizeAfterBytes, 'bytes'),
       ]
     : [];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (!recovery)
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: record.skipped ?? 'the quota was never hit, so there was nothing to recover from',
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      record.skipped ?? 'the quota was never hit, so there was nothing to recover from',
+    );
   const failedDefrags = recovery.defragMs.filter((entry) => entry.exitCode !== 0);
   // Writes coming back is not enough: a db still near the quota after the defrag hits NOSPACE again soon (seen when
   // the compaction call had timed out: db 7.4 GiB of 8 GiB after "recovery").
@@ -127,15 +119,10 @@ export function checkProductionRecovery(record: QuotaProductionRecord): CheckOut
         ]
       : []),
   ];
-  return {
-    ...base,
-    verdict: problems.length === 0 ? 'pass' : 'fail',
-    reason:
-      problems.length === 0
-        ? `writes came back ${(recovery.totalMs / 1000).toFixed(1)} s after the recovery began; defrag took ${recovery.defragMs.map((entry) => `${(entry.durationMs / 1000).toFixed(1)} s`).join(', ')}`
-        : problems.join('; '),
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    problems.length === 0 ? 'pass' : 'fail',
+    problems.length === 0
+      ? `writes came back ${(recovery.totalMs / 1000).toFixed(1)} s after the recovery began; defrag took ${recovery.defragMs.map((entry) => `${(entry.durationMs / 1000).toFixed(1)} s`).join(', ')}`
+      : problems.join('; '),
+  );
 }

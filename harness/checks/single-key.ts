@@ -1,6 +1,6 @@
 // Checks of restore.single-key: one deleted key recovered from a snapshot (through a throwaway cluster restored from
 // it) and put back, byte-identical, with every other live key untouched; plus what the guide's own command does.
-import { type CheckOutcome, formatBytes, measure } from '../findings/finding.js';
+import { type CheckOutcome, formatBytes, measure, outcomeWith } from '../findings/finding.js';
 
 /** What the guide's "CRD Deletion" command did, run as written and with its intended `-w json`. */
 export interface GuideCommandRecord {
@@ -86,15 +86,12 @@ export function checkSingleKeyRecovery(record: SingleKeyRecord): CheckOutcome {
     measure('other keys disturbed', diff.changed.length + diff.missing.length + diff.added.length, 'count'),
     measure("keys the guide's command found after the deletion", record.guide.afterDeletion.count, 'count'),
   ];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (record.presentAfterDeletion) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: 'the key was still in the live cluster after the delete: the recovery was not exercised',
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      'the key was still in the live cluster after the delete: the recovery was not exercised',
+    );
   }
   const problems: string[] = [];
   if (!record.fromSnapshot) problems.push('the key could not be read from the snapshot');
@@ -108,15 +105,10 @@ export function checkSingleKeyRecovery(record: SingleKeyRecord): CheckOutcome {
     problems.push(
       `the recovery disturbed other keys (changed: ${diff.changed.slice(0, 3).join(', ') || 'none'}; missing: ${diff.missing.slice(0, 3).join(', ') || 'none'}; added: ${diff.added.slice(0, 3).join(', ') || 'none'})`,
     );
-  return {
-    ...base,
-    verdict: problems.length === 0 ? 'pass' : 'fail',
-    reason:
-      problems.length === 0
-        ? `recovered byte-identical from the snapshot through a throwaway cluster, other keys untouched; the guide's own command finds nothing (it reads the live cluster, where the key is gone)`
-        : problems.join('; '),
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    problems.length === 0 ? 'pass' : 'fail',
+    problems.length === 0
+      ? `recovered byte-identical from the snapshot through a throwaway cluster, other keys untouched; the guide's own command finds nothing (it reads the live cluster, where the key is gone)`
+      : problems.join('; '),
+  );
 }

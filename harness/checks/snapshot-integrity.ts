@@ -1,6 +1,6 @@
 // Checks of backup.corrupt-detected: is a corrupt snapshot refused by `snapshot status` or `snapshot restore` with a
 // clear message, and does a refused restore leave nothing etcd would start on? Pure functions over recorded runs.
-import { type CheckOutcome, formatBytes, measure } from '../findings/finding.js';
+import { type CheckOutcome, formatBytes, measure, outcomeWith } from '../findings/finding.js';
 
 export type CorruptionKind = 'truncated' | 'bit-flipped';
 
@@ -136,28 +136,21 @@ export function checkCorruptSnapshotRejected(record: CorruptSnapshotRecord): Che
     measure('restore exit code', record.restore.exitCode, 'count'),
     measure('files left by the failed restore', record.leftover?.files.length ?? 0, 'count'),
   ];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (record.intact.statusExit !== 0 || record.intact.restoreExit !== 0) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `the intact snapshot was refused too (status exit ${record.intact.statusExit}, restore exit ${record.intact.restoreExit}): a refusal of the corrupt copy proves nothing`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      `the intact snapshot was refused too (status exit ${record.intact.statusExit}, restore exit ${record.intact.restoreExit}): a refusal of the corrupt copy proves nothing`,
+    );
   }
   const statusMisses = !status.refused
     ? ` The guide's "Verify snapshot integrity: etcdctl snapshot status" step would pass this file: status has no reference to compare its hash with.`
     : '';
   if (!status.refused && !restore.refused) {
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `both \`snapshot status\` and \`snapshot restore\` accepted the ${record.kind} snapshot.${statusMisses}`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'fail',
+      `both \`snapshot status\` and \`snapshot restore\` accepted the ${record.kind} snapshot.${statusMisses}`,
+    );
   }
   const clearBy = [status.clear ? 'status' : undefined, restore.clear ? 'restore' : undefined].filter(
     (tool) => tool !== undefined,
@@ -180,21 +173,10 @@ export function checkCorruptSnapshotRejected(record: CorruptSnapshotRecord): Che
     );
   }
   if (problems.length > 0) {
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `${problems.join('; ')}.${statusMisses}`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome('fail', `${problems.join('; ')}.${statusMisses}`);
   }
-  return {
-    ...base,
-    verdict: 'pass',
-    reason: `refused with a clear message by ${clearBy.join(' and ')}${restore.refused ? leftoverNote(record.leftover) : ''}.${statusMisses}`,
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    'pass',
+    `refused with a clear message by ${clearBy.join(' and ')}${restore.refused ? leftoverNote(record.leftover) : ''}.${statusMisses}`,
+  );
 }

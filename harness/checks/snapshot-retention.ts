@@ -1,7 +1,7 @@
 // Checks of the retention flags: under sustained writes a member takes a snapshot every --snapshot-count applied
 // entries, and etcd's purge (every 30 s) keeps at most --max-snapshots .snap files and --max-wals .wal files. Pure
 // functions over the file names the snapshot-retention scenario saw in each member's data dir.
-import { type CheckOutcome, measure } from '../findings/finding.js';
+import { type CheckOutcome, measure, outcomeWith } from '../findings/finding.js';
 
 export interface MemberFiles {
   readonly member: string;
@@ -60,28 +60,19 @@ export function checkSnapshotSpacing(record: RetentionRecord): CheckOutcome {
     measure('smallest spacing', Math.min(...all.map((entry) => entry.spacing)), 'count'),
     measure('largest spacing', Math.max(...all.map((entry) => entry.spacing)), 'count'),
   ];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (all.length === 0)
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason:
-        'fewer than two snapshots per member were seen: the writes did not reach --snapshot-count twice',
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      'fewer than two snapshots per member were seen: the writes did not reach --snapshot-count twice',
+    );
   const off = all.filter((entry) => entry.spacing <= record.snapshotCount || entry.spacing > upper);
-  return {
-    ...base,
-    verdict: off.length === 0 ? 'pass' : 'fail',
-    reason:
-      off.length === 0
-        ? `${all.length} snapshot intervals of ${Math.min(...all.map((entry) => entry.spacing))}–${Math.max(...all.map((entry) => entry.spacing))} entries`
-        : `snapshot intervals outside the bound: ${off.map((entry) => `${entry.member}: ${entry.spacing}`).join(', ')}`,
-    expected,
-    observed,
-    measurements,
-  };
+  return outcome(
+    off.length === 0 ? 'pass' : 'fail',
+    off.length === 0
+      ? `${all.length} snapshot intervals of ${Math.min(...all.map((entry) => entry.spacing))}–${Math.max(...all.map((entry) => entry.spacing))} entries`
+      : `snapshot intervals outside the bound: ${off.map((entry) => `${entry.member}: ${entry.spacing}`).join(', ')}`,
+  );
 }
 
 function checkKept(record: RetentionRecord, kind: 'snap' | 'wal'): CheckOutcome {
@@ -100,33 +91,19 @@ function checkKept(record: RetentionRecord, kind: 'snap' | 'wal'): CheckOutcome 
     measure(`${member.member} .${kind} files on disk`, atEnd(member), 'count'),
   ]);
   const over = record.members.filter((member) => atEnd(member) > limit);
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (over.length > 0)
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `more than ${limit} .${kind} files kept: ${over.map((member) => `${member.member} has ${atEnd(member)}`).join(', ')}`,
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'fail',
+      `more than ${limit} .${kind} files kept: ${over.map((member) => `${member.member} has ${atEnd(member)}`).join(', ')}`,
+    );
   const unexercised = record.members.filter((member) => seen(member) <= limit);
   if (unexercised.length > 0)
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `the limit was never reached on ${unexercised.map((member) => `${member.member} (${seen(member)} created)`).join(', ')}: nothing to purge`,
-      expected,
-      observed,
-      measurements,
-    };
-  return {
-    ...base,
-    verdict: 'pass',
-    reason: `every member created more than ${limit} .${kind} files and kept at most ${limit}`,
-    expected,
-    observed,
-    measurements,
-  };
+    return outcome(
+      'inconclusive',
+      `the limit was never reached on ${unexercised.map((member) => `${member.member} (${seen(member)} created)`).join(', ')}: nothing to purge`,
+    );
+  return outcome('pass', `every member created more than ${limit} .${kind} files and kept at most ${limit}`);
 }
 
 export function checkSnapFilesKept(record: RetentionRecord): CheckOutcome {

@@ -1,7 +1,7 @@
 // Checks of tls.mismatch: a client with the wrong CA, a foreign client certificate or none is refused, and
 // `etcdctl endpoint health` reports the endpoint unhealthy with a reason naming the certificate problem. Pure
 // functions over the recorded etcdctl runs.
-import { type CheckOutcome, measure } from '../findings/finding.js';
+import { type CheckOutcome, measure, outcomeWith } from '../findings/finding.js';
 
 export type TlsCase = 'wrong CA' | 'foreign client certificate' | 'no client certificate';
 
@@ -108,16 +108,12 @@ export function checkTlsCaseRefused(record: TlsCaseRecord): CheckOutcome {
     measure('planned runs', record.plannedRuns, 'count'),
     measure('get exit code', record.data.exitCode, 'count'),
   ];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (record.control.data.exitCode !== 0 || !healthy(record.control.health)) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason:
-        'the right CA and client certificate were refused too: the cluster, not the credentials, is the problem',
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      'the right CA and client certificate were refused too: the cluster, not the credentials, is the problem',
+    );
   }
   const problems: string[] = [];
   if (record.data.exitCode === 0) problems.push('the data request with these credentials succeeded');
@@ -136,25 +132,13 @@ export function checkTlsCaseRefused(record: TlsCaseRecord): CheckOutcome {
         )}: a claim that holds only sometimes does not hold${record.tls === 'TLS 1.3' ? ' (TLS 1.3 refuses a client certificate after the client finished its handshake, so what the client reports is a race)' : ''}`,
     );
   if (problems.length === 0 && attempts < record.plannedRuns)
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: `only ${attempts} of the ${record.plannedRuns} planned health checks ran`,
-      expected,
-      observed,
-      measurements,
-    };
-  return {
-    ...base,
-    verdict: problems.length === 0 ? 'pass' : 'fail',
-    reason:
-      problems.length === 0
-        ? `refused, and all ${attempts} health checks named the cause (${causes.join('; ')})${inHealthLine ? '' : `, though only in etcdctl's client warning on stderr: the health line itself says "${lines[0] ?? ''}"`}; a share of ${percent(detectableShare(attempts))} or more runs not naming it would have shown with a chance above ${percent(1 - TLS_FALSE_PASS_BOUND, 2)}`
-        : problems.join('; '),
-    expected,
-    observed,
-    measurements,
-  };
+    return outcome('inconclusive', `only ${attempts} of the ${record.plannedRuns} planned health checks ran`);
+  return outcome(
+    problems.length === 0 ? 'pass' : 'fail',
+    problems.length === 0
+      ? `refused, and all ${attempts} health checks named the cause (${causes.join('; ')})${inHealthLine ? '' : `, though only in etcdctl's client warning on stderr: the health line itself says "${lines[0] ?? ''}"`}; a share of ${percent(detectableShare(attempts))} or more runs not naming it would have shown with a chance above ${percent(1 - TLS_FALSE_PASS_BOUND, 2)}`
+      : problems.join('; '),
+  );
 }
 
 function percent(share: number, digits = 0): string {

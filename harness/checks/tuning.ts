@@ -1,5 +1,5 @@
 // Checks of the tuning claims: pure functions over per-configuration measurements taken under the same faults.
-import { type CheckOutcome, measure } from '../findings/finding.js';
+import { type CheckOutcome, measure, outcomeWith } from '../findings/finding.js';
 
 export interface TuningRow {
   readonly label: string;
@@ -38,28 +38,20 @@ export function checkTuningChurn(defaults: TuningRow, tuned: TuningRow): CheckOu
     measure(`leader changes/min, ${defaults.label}`, leaderChangesPerMinuteOf(defaults), 'per-minute'),
     measure(`leader changes/min, ${tuned.label}`, leaderChangesPerMinuteOf(tuned), 'per-minute'),
   ];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (defaults.leaderChanges === 0) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason:
-        'the injected faults caused no leader change even with the defaults, so there was no churn to reduce (make the spikes longer than the default election timeout)',
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome(
+      'inconclusive',
+      'the injected faults caused no leader change even with the defaults, so there was no churn to reduce (make the spikes longer than the default election timeout)',
+    );
   }
   const fewer = leaderChangesPerMinuteOf(tuned) < leaderChangesPerMinuteOf(defaults);
-  return {
-    ...base,
-    verdict: fewer ? 'pass' : 'fail',
-    reason: fewer
+  return outcome(
+    fewer ? 'pass' : 'fail',
+    fewer
       ? `the longer election timeout rode out stalls that made the defaults elect a new leader`
       : `the tuned settings did not reduce churn under these faults`,
-    expected,
-    observed,
-    measurements,
-  };
+  );
 }
 
 /** tuning.failover-cost: after the leader is lost, a new leader takes longer with the longer election timeout. */
@@ -80,28 +72,18 @@ export function checkFailoverCost(defaults: TuningRow, tuned: TuningRow): CheckO
     measure(`failover, ${defaults.label}`, defaults.failoverMs ?? Number.NaN, 'ms'),
     measure(`failover, ${tuned.label}`, tuned.failoverMs ?? Number.NaN, 'ms'),
   ];
+  const outcome = outcomeWith({ ...base, expected, observed, measurements });
   if (defaults.failoverMs === undefined || tuned.failoverMs === undefined) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      reason: 'a failover was not observed within the time allowed',
-      expected,
-      observed,
-      measurements,
-    };
+    return outcome('inconclusive', 'a failover was not observed within the time allowed');
   }
   const longerTimeout = tuned.electionTimeoutMs > defaults.electionTimeoutMs;
   const grows = longerTimeout
     ? tuned.failoverMs > defaults.failoverMs
     : tuned.failoverMs <= defaults.failoverMs;
-  return {
-    ...base,
-    verdict: grows ? 'pass' : 'fail',
-    reason: grows
+  return outcome(
+    grows ? 'pass' : 'fail',
+    grows
       ? 'the price of fewer elections: followers wait longer before campaigning after a real leader loss'
       : 'failover time did not follow the election timeout',
-    expected,
-    observed,
-    measurements,
-  };
+  );
 }

@@ -1,6 +1,6 @@
 // Checks of upgrade.rolling, upgrade.no-skip, upgrade.snapshot-compat and downgrade.supported over what a rehearsal
 // recorded (steps, ledger, keyspace digests, versions over time, hashKV, tool runs). Pure functions.
-import { type CheckOutcome, measure } from '../findings/finding.js';
+import { type CheckOutcome, measure, outcomeWith } from '../findings/finding.js';
 import type { DowngradeRecord } from '../upgrade/downgrade.js';
 import type { KeyspaceComparison } from '../upgrade/keyspace.js';
 import type { Precondition, RehearsalPath } from '../upgrade/preconditions.js';
@@ -112,32 +112,26 @@ export function checkClusterVersionMoves(record: RollingRecord): CheckOutcome {
     expected: `etcdcluster stays ${record.path.from.line} while any member runs ${record.path.from}, and becomes ${target} within ${record.clusterVersionTimeoutMs} ms after the last member runs ${record.path.to}`,
   };
   const timeline = describeClusterVersions(record.versions);
-  if (!lastSwap)
-    return { ...base, verdict: 'inconclusive', reason: 'no member was swapped', observed: timeline };
+  const outcome = outcomeWith({ ...base, observed: timeline });
+  if (!lastSwap) return outcome('inconclusive', 'no member was swapped');
   const early = movedAt !== undefined && (failedSwap !== undefined || movedAt < lastSwap.startedAt);
   if (early)
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: failedSwap
+    return outcome(
+      'fail',
+      failedSwap
         ? `the cluster version became ${target} although ${failedSwap.member} never ran ${record.path.to} (${failedSwap.error})`
         : `the cluster version became ${target} ${lastSwap.startedAt - (movedAt ?? 0)} ms before the last member (${lastSwap.member}) was swapped`,
-      observed: timeline,
-    };
+    );
   if (failedSwap)
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `${failedSwap.member} did not run ${record.path.to} (${failedSwap.error}); the cluster version stayed ${record.path.from.line}, as it must, but the upgrade did not complete`,
-      observed: timeline,
-    };
+    return outcome(
+      'fail',
+      `${failedSwap.member} did not run ${record.path.to} (${failedSwap.error}); the cluster version stayed ${record.path.from.line}, as it must, but the upgrade did not complete`,
+    );
   if (movedAt === undefined)
-    return {
-      ...base,
-      verdict: 'fail',
-      reason: `every member runs ${record.path.to}, but the cluster version did not become ${target} within ${record.clusterVersionTimeoutMs} ms`,
-      observed: timeline,
-    };
+    return outcome(
+      'fail',
+      `every member runs ${record.path.to}, but the cluster version did not become ${target} within ${record.clusterVersionTimeoutMs} ms`,
+    );
   return {
     ...base,
     verdict: 'pass',

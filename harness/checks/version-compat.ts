@@ -1,7 +1,7 @@
 // compat.kubeadm-etcd: the guide's "Version Compatibility" rows against the etcd release kubeadm installs for each
 // Kubernetes minor (kubeadm's own table, harness/manifest/kubeadm-etcd.ts). A pure function over data: one finding per
 // row of the guide.
-import { type CheckOutcome, measure } from '../findings/finding.js';
+import { type CheckOutcome, measure, outcomeWith } from '../findings/finding.js';
 import type { KubeadmEtcdPin } from '../manifest/kubeadm-etcd.js';
 import { parseExactVersion } from '../versions/version.js';
 
@@ -59,15 +59,14 @@ export function checkGuideVersionRow(row: GuideVersionRow, pins: readonly Kubead
     observed: covered.map((pin) => `${pin.kubernetes} → ${pin.etcd} (kubeadm ${pin.kubeadm})`).join(', '),
     measurements: [measure('Kubernetes minors outside the row', outside.length, 'count')],
   };
+  const outcome = outcomeWith(base);
   if (covered.length === 0)
-    return { ...base, verdict: 'inconclusive', reason: 'kubeadm’s table here has no minor this row covers' };
-  if (outside.length === 0)
-    return { ...base, verdict: 'pass', reason: `every covered minor’s kubeadm installs etcd ${range}` };
-  return {
-    ...base,
-    verdict: 'fail',
-    reason: `kubeadm ${outside.map((pin) => `${pin.kubeadm} installs ${pin.etcd}`).join(', ')}: outside ${range}. kubeadm's patch releases raise the pinned etcd (security and bug fixes), and kubeadm 1.27.16's own table moves even 1.24 to 3.5.12: a fixed range per minor goes stale, and a cluster of that minor installed by kubeadm today runs a release outside it`,
-  };
+    return outcome('inconclusive', 'kubeadm’s table here has no minor this row covers');
+  if (outside.length === 0) return outcome('pass', `every covered minor’s kubeadm installs etcd ${range}`);
+  return outcome(
+    'fail',
+    `kubeadm ${outside.map((pin) => `${pin.kubeadm} installs ${pin.etcd}`).join(', ')}: outside ${range}. kubeadm's patch releases raise the pinned etcd (security and bug fixes), and kubeadm 1.27.16's own table moves even 1.24 to 3.5.12: a fixed range per minor goes stale, and a cluster of that minor installed by kubeadm today runs a release outside it`,
+  );
 }
 
 function bumpPatch(version: string): string {
