@@ -12,7 +12,7 @@ import { ClusterSpec } from '../cluster/spec.js';
 import type { ClusterMember, StartedCluster } from '../cluster/types.js';
 import { HarnessError } from '../errors.js';
 import { compact, endpointStatus } from '../procedures/maintenance.js';
-import { toolError } from '../procedures/tool-run.js';
+import { procedureError } from '../procedures/tool-run.js';
 import { Session } from '../session.js';
 import { runCommand } from '../util/exec.js';
 import { sleep } from '../util/wait.js';
@@ -154,7 +154,7 @@ async function compactAll(cluster: StartedCluster): Promise<void> {
   const { statuses } = await endpointStatus(cluster);
   const revision = Math.max(...statuses.map((status) => status.revision));
   const compacted = await compact(cluster, revision);
-  if (compacted.exitCode !== 0) throw new HarnessError(`compact ${revision} failed: ${toolError(compacted)}`);
+  if (compacted.exitCode !== 0) throw procedureError(`compact ${revision}`, compacted);
 }
 
 /**
